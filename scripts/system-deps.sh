@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real, idempotently.
+# TaskJuggler (tj3) schedules the golden fixtures independently of our engine.
+set -euo pipefail
+need=()
+command -v tj3 >/dev/null 2>&1 || need+=(tj3)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: cannot install ${need[*]} (needs root and apt-get); tests that need them will skip" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,109 @@
+"""``plansmith``: schedule, check and start plans from the command line.
+
+Exit status: 0 when the plan is fine (warnings allowed), 1 when it has errors, 2 for a misuse of
+the command itself.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from plansmith.cli.render import print_diagnostics, print_schedule
+from plansmith.services.planning import schedule_plan_file
+from plansmith.services.starter import StarterExistsError, write_starter_plan
+
+app = typer.Typer(
+    name="plansmith",
+    help="Technical project management with plans as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@app.command()
+def schedule(
+    plan: PlanArg,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json")
+    ] = OutputFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the result to this file.")
+    ] = None,
+) -> None:
+    """Schedule a plan: dates, floats and the critical path."""
+    outcome = schedule_plan_file(plan)
+    err = Console(stderr=True)
+    print_diagnostics(err, outcome.diagnostics)
+    if output_format is OutputFormat.JSON:
+        text = json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) + "\n"
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+    elif outcome.ok and outcome.result is not None and outcome.project is not None:
+        if output is None:
+            print_schedule(Console(), outcome.project, outcome.result)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                print_schedule(Console(file=handle), outcome.project, outcome.result)
+    raise typer.Exit(0 if outcome.ok else 1)
+
+
+@app.command()
+def check(plan: PlanArg) -> None:
+    """Only validate a plan: print each problem on one line; exit 1 on errors."""
+    outcome = schedule_plan_file(plan)
+    print_diagnostics(Console(stderr=True), outcome.diagnostics)
+    if outcome.ok:
+        warnings = len(outcome.diagnostics)
+        tasks = len(outcome.project.tasks) if outcome.project else 0
+        typer.echo(f"{plan}: OK, {tasks} tasks, {warnings} warning(s)")
+    raise typer.Exit(0 if outcome.ok else 1)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The project's name.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: from NAME).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="Start date YYYY-MM-DD (default: next Monday).")
+    ] = None,
+) -> None:
+    """Write a commented starter plan to edit."""
+    err = Console(stderr=True)
+    try:
+        first = date.fromisoformat(start) if start else _next_monday(date.today())
+    except ValueError:
+        err.print(f"error[invalid_date]: '{start}' is not a date: write YYYY-MM-DD", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        written = write_starter_plan(name, first, output)
+    except StarterExistsError as exc:
+        err.print(f"error[file_exists]: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    typer.echo(f"Wrote {written}; schedule it with: plansmith schedule {written}")
+
+
+def _next_monday(today: date) -> date:
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Pure value objects of the project model: no I/O, no third-party imports."""

@@ -1,0 +1,387 @@
+"""Plan files: YAML text -> checked :class:`~plansmith.domain.model.Project` plus diagnostics.
+
+Three stages, each adding diagnostics with a document path: YAML syntax (located by libyaml),
+structure (Pydantic, :mod:`plan_schema`), then values that need the project's units and the shape
+of the task tree (durations, WBS numbers, ids). Cross-references and the dependency graph are the
+scheduling engine's to check, so every face that builds a project gets the same answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from plansmith.domain.calendar import Calendar, WeekPattern, standard_week
+from plansmith.domain.diagnostics import Diagnostic, DocPath, error, has_errors, warning
+from plansmith.domain.durations import DurationError, parse_duration
+from plansmith.domain.model import (
+    Assignment,
+    Dependency,
+    DependencyType,
+    Project,
+    Resource,
+    ResourceKind,
+    Task,
+)
+from plansmith.io.plan_schema import PlanSpec, ResourceSpec, TaskSpec
+from plansmith.io.yaml_source import YamlSource
+
+DEFAULT_CALENDAR = "standard"
+_PLACEHOLDER = Task("", "", "")
+
+# Pydantic's own error types mapped to our stable codes; our validators already raise ours.
+_PYDANTIC_CODES = {
+    "missing": "missing_key",
+    "extra_forbidden": "unknown_key",
+    "literal_error": "invalid_value",
+    "greater_than": "invalid_value",
+    "greater_than_equal": "invalid_value",
+    "less_than": "invalid_value",
+    "less_than_equal": "invalid_value",
+    "decimal_parsing": "invalid_value",
+    "date_parsing": "invalid_date",
+    "date_from_datetime_parsing": "invalid_date",
+}
+
+
+@dataclass
+class LoadedPlan:
+    """A plan as far as it could be read: ``project`` is None when errors prevented building it."""
+
+    source: YamlSource
+    project: Project | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.project is not None and not has_errors(self.diagnostics)
+
+
+def load_plan(path: str | Path) -> LoadedPlan:
+    """Read and check a plan file; never raises for a problem in the user's file."""
+    filename = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return _unreadable(filename, "plan_not_found", f"no plan file at {filename}")
+    except IsADirectoryError:
+        return _unreadable(filename, "plan_not_found", f"{filename} is a directory")
+    except UnicodeDecodeError as exc:
+        return _unreadable(filename, "invalid_encoding", f"{filename} is not UTF-8 text: {exc}")
+    except OSError as exc:
+        return _unreadable(filename, "plan_not_found", f"cannot read {filename}: {exc.strerror}")
+    return load_plan_text(text, filename)
+
+
+def _unreadable(filename: str, code: str, message: str) -> LoadedPlan:
+    source = YamlSource(filename, "")
+    return LoadedPlan(source, None, [source.place(error(code, message))])
+
+
+def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
+    source = YamlSource(filename, text)
+    data, diagnostics = source.load()
+    if data is None and not diagnostics:
+        diagnostics.append(error("invalid_type", "the plan file is empty; start with 'project:'"))
+    elif data is not None and not isinstance(data, dict):
+        diagnostics.append(error("invalid_type", "a plan file is a mapping with 'project:' first"))
+    if has_errors(diagnostics):
+        return LoadedPlan(source, None, [source.place(d) for d in diagnostics])
+    try:
+        spec = PlanSpec.model_validate(data)
+    except ValidationError as exc:
+        diagnostics.extend(_from_pydantic(exc))
+        return LoadedPlan(source, None, [source.place(d) for d in diagnostics])
+    builder = _ProjectBuilder(spec)
+    project = builder.build()
+    diagnostics.extend(builder.diagnostics)
+    return LoadedPlan(source, project, [source.place(d) for d in diagnostics])
+
+
+def _from_pydantic(exc: ValidationError) -> list[Diagnostic]:
+    out = []
+    for item in exc.errors(include_url=False):
+        kind = item["type"]
+        loc: DocPath = tuple(item["loc"])
+        code = _PYDANTIC_CODES.get(kind, kind if "_" in kind and kind.islower() else "")
+        if code == "unknown_key":
+            out.append(error(code, f"unknown key '{loc[-1]}'", None, loc))
+        elif code == "missing_key":
+            where = _describe(loc[:-1])
+            out.append(error(code, f"{where} is missing required key '{loc[-1]}'", None, loc[:-1]))
+        elif code in _PYDANTIC_CODES.values() or not code.endswith(("_type", "_parsing")):
+            message = item["msg"].removeprefix("Value error, ")
+            out.append(error(code or "invalid_value", f"{_describe(loc)}: {message}", None, loc))
+        else:
+            out.append(error("invalid_type", f"{_describe(loc)}: {item['msg']}", None, loc))
+    return out
+
+
+def _describe(loc: DocPath) -> str:
+    return ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in loc) or "plan"
+
+
+class _ProjectBuilder:
+    def __init__(self, spec: PlanSpec) -> None:
+        self.spec = spec
+        self.diagnostics: list[Diagnostic] = []
+        self.hours_per_day = spec.project.hours_per_day
+        self.hours_per_week = spec.project.hours_per_week
+        self.tasks: list[Task] = []
+        self.task_ids: set[str] = set()
+
+    def build(self) -> Project | None:
+        spec = self.spec
+        calendars = self._calendars()
+        project_calendar = spec.project.calendar or (
+            DEFAULT_CALENDAR
+            if DEFAULT_CALENDAR in calendars or not spec.calendars
+            else next(iter(spec.calendars))
+        )
+        resources = self._resources()
+        self._tasks(spec.tasks, parent=None, prefix="", path=("tasks",))
+        if not self.tasks:
+            self.diagnostics.append(
+                warning("no_tasks", "the plan has no tasks yet", "project", ("project",))
+            )
+        if has_errors(self.diagnostics):
+            return None
+        return Project(
+            id=spec.project.id,
+            name=spec.project.name,
+            start=spec.project.start,
+            calendar=project_calendar,
+            calendars=calendars,
+            tasks=tuple(self.tasks),
+            resources=resources,
+            holidays=tuple(spec.holidays),
+            hours_per_day=self.hours_per_day,
+            hours_per_week=self.hours_per_week,
+            currency=spec.project.currency,
+            timezone=spec.project.timezone,
+        )
+
+    def _calendars(self) -> dict[str, Calendar]:
+        calendars: dict[str, Calendar] = {}
+        for cid, cal in self.spec.calendars.items():
+            days = cal.day_ranges()
+            week = WeekPattern((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
+            if week.minutes_per_week == 0:
+                self.diagnostics.append(
+                    error(
+                        "calendar_no_working_time",
+                        f"calendar '{cid}' has no working time in its week",
+                        f"calendar:{cid}",
+                        ("calendars", cid),
+                    )
+                )
+            holidays = frozenset(day for entry in cal.holidays for day in entry.days())
+            calendars[cid] = Calendar(cid, week, holidays, cal.name or cid)
+        if not calendars:
+            calendars[DEFAULT_CALENDAR] = Calendar(
+                DEFAULT_CALENDAR, standard_week(), frozenset(), "Standard"
+            )
+        return calendars
+
+    def _resources(self) -> tuple[Resource, ...]:
+        out: list[Resource] = []
+        seen: set[str] = set()
+        for i, res in enumerate(self.spec.resources):
+            path: DocPath = ("resources", i)
+            if res.id in seen:
+                self.diagnostics.append(
+                    error(
+                        "duplicate_id",
+                        f"resource id '{res.id}' is used twice",
+                        f"resource:{res.id}",
+                        (*path, "id"),
+                    )
+                )
+                continue
+            seen.add(res.id)
+            out.append(_resource(res, path))
+        return tuple(out)
+
+    def _duration(self, value: object, path: DocPath, *, lag: bool = False) -> int | None:
+        try:
+            return parse_duration(
+                value,
+                hours_per_day=self.hours_per_day,
+                hours_per_week=self.hours_per_week,
+                allow_negative=lag,
+            )
+        except DurationError as exc:
+            self.diagnostics.append(error("invalid_duration", str(exc), None, path))
+            return None
+
+    def _tasks(
+        self, specs: list[TaskSpec], parent: str | None, prefix: str, path: DocPath
+    ) -> list[str]:
+        ids: list[str] = []
+        for i, spec in enumerate(specs):
+            here: DocPath = (*path, i)
+            if spec.id in self.task_ids:
+                self.diagnostics.append(
+                    error(
+                        "duplicate_id",
+                        f"task id '{spec.id}' is used twice",
+                        f"task:{spec.id}",
+                        (*here, "id"),
+                    )
+                )
+                continue
+            self.task_ids.add(spec.id)
+            ids.append(spec.id)
+            wbs = f"{prefix}{len(ids)}"
+            position = len(self.tasks)
+            self.tasks.append(_PLACEHOLDER)  # parents come before their children in WBS order
+            children = (
+                self._tasks(spec.children, spec.id, f"{wbs}.", (*here, "children"))
+                if spec.children is not None
+                else []
+            )
+            self.tasks[position] = self._task(spec, parent, wbs, here, tuple(children))
+        return ids
+
+    def _task(
+        self,
+        spec: TaskSpec,
+        parent: str | None,
+        wbs: str,
+        path: DocPath,
+        children: tuple[str, ...],
+    ) -> Task:
+        subject = f"task:{spec.id}"
+        is_summary = spec.children is not None
+        kinds = [k for k in ("duration", "effort") if getattr(spec, k) is not None]
+        if spec.milestone:
+            kinds.append("milestone")
+        if is_summary and kinds:
+            self._error(
+                "task_kind_conflict",
+                f"task '{spec.id}' has children, so it cannot also have {kinds[0]}",
+                subject,
+                (*path, kinds[0]),
+            )
+        elif not is_summary and len(kinds) > 1:
+            self._error(
+                "task_kind_conflict",
+                f"task '{spec.id}' has both {kinds[0]} and {kinds[1]}; give one",
+                subject,
+                (*path, kinds[1]),
+            )
+        elif not is_summary and not kinds:
+            self._error(
+                "task_kind_missing",
+                f"task '{spec.id}' needs duration, effort, milestone: true or children",
+                subject,
+                path,
+            )
+        if is_summary and not children:
+            self._error(
+                "task_kind_missing",
+                f"summary task '{spec.id}' has no children",
+                subject,
+                (*path, "children"),
+            )
+        assignments = tuple(
+            self._assignment(a.resource, a.units, (*path, "assign", k))
+            for k, a in enumerate(spec.assign)
+        )
+        duration = 0
+        effort = None
+        if spec.duration is not None:
+            duration = self._duration(spec.duration, (*path, "duration")) or 0
+        elif spec.effort is not None:
+            effort = self._duration(spec.effort, (*path, "effort"))
+            units = sum(a.units for a in assignments)
+            if not assignments:
+                self._error(
+                    "effort_without_assignment",
+                    f"task '{spec.id}' gives effort but no one is assigned to it",
+                    subject,
+                    (*path, "effort"),
+                )
+            elif effort is not None and units > 0:
+                duration = -(-effort * 1000 // round(units * 1000))  # ceil, exact in thousandths
+        dependencies = [
+            Dependency(pid, DependencyType.FS, 0, (*path, "after", k))
+            for k, pid in enumerate(spec.after)
+        ]
+        for k, dep in enumerate(spec.depends):
+            lag = self._duration(dep.lag, (*path, "depends", k, "lag"), lag=True) or 0
+            dependencies.append(
+                Dependency(dep.task, DependencyType(dep.type), lag, (*path, "depends", k))
+            )
+        return Task(
+            id=spec.id,
+            name=spec.name,
+            wbs=wbs,
+            parent=parent,
+            children=children,
+            duration=duration,
+            effort=effort,
+            milestone=spec.milestone,
+            dependencies=tuple(dependencies),
+            assignments=assignments,
+            start_no_earlier_than=_start_instant(spec.start_no_earlier_than),
+            finish_no_later_than=_end_instant(spec.finish_no_later_than),
+            must_start_on=_start_instant(spec.must_start_on),
+            deadline=_end_instant(spec.deadline),
+            priority=spec.priority,
+            calendar=spec.calendar,
+            notes=spec.notes,
+            origin=path,
+        )
+
+    def _assignment(self, resource: str, units: float | str, path: DocPath) -> Assignment:
+        value: float | None
+        try:
+            text = str(units).strip()
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            self._error(
+                "invalid_value",
+                f"units '{units}' must be a positive number or percent",
+                None,
+                (*path, "units"),
+            )
+            value = 1.0
+        return Assignment(resource, value, path)
+
+    def _error(self, code: str, message: str, subject: str | None, path: DocPath) -> None:
+        self.diagnostics.append(error(code, message, subject, path))
+
+
+def _resource(res: ResourceSpec, path: DocPath) -> Resource:
+    return Resource(
+        id=res.id,
+        name=res.name or res.id,
+        kind=ResourceKind(res.kind),
+        capacity=res.capacity,
+        rate=res.rate,
+        calendar=res.calendar,
+        vacations=tuple(res.vacations),
+        skills=tuple(res.skills),
+        email=res.email,
+        origin=path,
+    )
+
+
+def _start_instant(value: date | datetime | None) -> datetime | None:
+    """A day given for a start constraint means from the start of that day."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day)
+
+
+def _end_instant(value: date | datetime | None) -> datetime | None:
+    """A day given for a finish constraint means by the end of that day."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day) + timedelta(days=1)

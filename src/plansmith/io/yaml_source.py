@@ -1,0 +1,112 @@
+"""YAML text with positions on demand.
+
+Plans are read with libyaml's C loader for speed. Positions are only needed when something is
+wrong, so the text is composed into a node tree (which keeps line and column marks) lazily, the
+first time a diagnostic needs a location, and a document path is walked down that tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from plansmith.domain.diagnostics import (
+    Diagnostic,
+    DocPath,
+    Severity,
+    SourceLocation,
+)
+
+
+class _PlanLoader(yaml.CSafeLoader):
+    """The C safe loader, refusing duplicate keys instead of keeping the last one silently."""
+
+    duplicate_keys: list[tuple[str, yaml.Mark]]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key in seen:
+                self.duplicate_keys.append((str(key), key_node.start_mark))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+@dataclass
+class YamlSource:
+    """The text of one YAML file and the means to locate a document path in it."""
+
+    filename: str
+    text: str
+    _root: yaml.Node | None = field(default=None, init=False, repr=False)
+    _composed: bool = field(default=False, init=False, repr=False)
+
+    def load(self) -> tuple[Any, list[Diagnostic]]:
+        """The document as plain Python data, or None with a located ``yaml_syntax`` error."""
+        loader = _PlanLoader(self.text)
+        loader.duplicate_keys = []
+        try:
+            data = loader.get_single_data()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or "invalid YAML"
+            if exc.context:
+                problem = f"{problem} ({exc.context})"
+            return None, [self._at(mark, "yaml_syntax", f"YAML syntax error: {problem}")]
+        except yaml.YAMLError as exc:
+            return None, [self._at(None, "yaml_syntax", f"YAML error: {exc}")]
+        finally:
+            loader.dispose()
+        problems = [
+            self._at(mark, "duplicate_key", f"key '{key}' appears twice in the same mapping")
+            for key, mark in loader.duplicate_keys
+        ]
+        return data, problems
+
+    def _at(self, mark: yaml.Mark | None, code: str, message: str) -> Diagnostic:
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return Diagnostic(
+            code, Severity.ERROR, message, None, SourceLocation(self.filename, line, column)
+        )
+
+    def locate(self, path: DocPath, *, at_key: bool = False) -> SourceLocation:
+        """Where ``path`` was written: the value's position (or its key's, with ``at_key``).
+
+        A path that leaves the document (a missing key) stops at the deepest node that exists,
+        which is where the user has to add something.
+        """
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+            except yaml.YAMLError:
+                self._root = None
+        node = self._root
+        mark = node.start_mark if node is not None else None
+        for step in path:
+            if isinstance(node, yaml.MappingNode):
+                match = next((kv for kv in node.value if kv[0].value == str(step)), None)
+                if match is None:
+                    break
+                key_node, node = match
+                mark = key_node.start_mark if at_key else node.start_mark
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+                if not 0 <= step < len(node.value):
+                    break
+                node = node.value[step]
+                mark = node.start_mark
+            else:
+                break
+        if mark is None:
+            return SourceLocation(self.filename, 1, 1)
+        return SourceLocation(self.filename, mark.line + 1, mark.column + 1)
+
+    def place(self, diagnostic: Diagnostic) -> Diagnostic:
+        """The diagnostic with a location, derived from its document path when it has none."""
+        if diagnostic.location is not None:
+            return diagnostic
+        at_key = diagnostic.code == "unknown_key"
+        return diagnostic.at(self.locate(diagnostic.path, at_key=at_key))

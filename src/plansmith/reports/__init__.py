@@ -1,0 +1,1 @@
+"""Reserved layer; see docs/architecture.md."""

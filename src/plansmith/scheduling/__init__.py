@@ -1,0 +1,1 @@
+"""Scheduling engines on integer minute offsets from the project origin."""

@@ -1,0 +1,103 @@
+"""Which calendar each task works on, compiled once per distinct calendar.
+
+The rule (docs/plan-format.md): a task's own ``calendar`` if set; else the intersection of its
+assigned resources' calendars (each with the resource's vacations removed), so the task works only
+when all of them can; else the project calendar. Global holidays are removed from every calendar.
+"""
+
+from __future__ import annotations
+
+from plansmith.domain.calendar import Calendar, intersect
+from plansmith.domain.diagnostics import Diagnostic, error
+from plansmith.domain.model import Project, Task
+from plansmith.scheduling.timeline import HorizonExceededError, Timeline
+
+
+class CalendarBook:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.diagnostics: list[Diagnostic] = []
+        global_days = [day for holiday in project.holidays for day in holiday.days()]
+        self._calendars = {
+            cid: calendar.without(global_days) for cid, calendar in project.calendars.items()
+        }
+        self._resources = {resource.id: resource for resource in project.resources}
+        self._resource_calendars: dict[str, Calendar | None] = {}
+        self._timelines: dict[str, Timeline | None] = {}
+        self.project_calendar = self._calendars.get(project.calendar)
+        if self.project_calendar is None:
+            self.diagnostics.append(
+                error(
+                    "unknown_calendar",
+                    f"project calendar '{project.calendar}' is not defined under calendars",
+                    "project",
+                    ("project", "calendar"),
+                )
+            )
+
+    def timeline(self, calendar: Calendar) -> Timeline | None:
+        """The compiled calendar, or None (with a diagnostic) if it has no working time."""
+        if calendar.id not in self._timelines:
+            try:
+                self._timelines[calendar.id] = Timeline(calendar, self.project.start)
+            except HorizonExceededError as exc:
+                self._timelines[calendar.id] = None
+                self.diagnostics.append(error("calendar_no_working_time", str(exc)))
+        return self._timelines[calendar.id]
+
+    def resource_calendar(self, resource_id: str) -> Calendar | None:
+        if resource_id not in self._resource_calendars:
+            resource = self._resources[resource_id]
+            base_id = resource.calendar or self.project.calendar
+            base = self._calendars.get(base_id)
+            if base is None:
+                self.diagnostics.append(
+                    error(
+                        "unknown_calendar",
+                        f"resource '{resource_id}' uses calendar '{base_id}', which is not defined",
+                        f"resource:{resource_id}",
+                        (*resource.origin, "calendar"),
+                    )
+                )
+                self._resource_calendars[resource_id] = None
+            else:
+                days = [day for vacation in resource.vacations for day in vacation.days()]
+                own = Calendar(f"resource:{resource_id}", base.week, base.holidays, resource.name)
+                self._resource_calendars[resource_id] = own.without(days)
+        return self._resource_calendars[resource_id]
+
+    def task_calendar(self, task: Task) -> Calendar | None:
+        if task.calendar is not None:
+            calendar = self._calendars.get(task.calendar)
+            if calendar is None:
+                self.diagnostics.append(
+                    error(
+                        "unknown_calendar",
+                        f"task '{task.id}' uses calendar '{task.calendar}', which is not defined",
+                        f"task:{task.id}",
+                        (*task.origin, "calendar"),
+                    )
+                )
+            return calendar
+        known = [a.resource for a in task.assignments if a.resource in self._resources]
+        if not known:
+            return self.project_calendar
+        resource_ids = sorted(set(known))
+        parts = [self.resource_calendar(rid) for rid in resource_ids]
+        if any(part is None for part in parts):
+            return None
+        combined = intersect(
+            [p for p in parts if p is not None], "resources:" + "+".join(resource_ids)
+        )
+        if combined.week.minutes_per_week == 0:
+            self.diagnostics.append(
+                error(
+                    "no_common_working_time",
+                    f"task '{task.id}': resources {', '.join(resource_ids)} never work at the "
+                    "same time",
+                    f"task:{task.id}",
+                    (*task.origin, "assign"),
+                )
+            )
+            return None
+        return combined

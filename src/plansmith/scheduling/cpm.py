@@ -1,0 +1,313 @@
+"""Critical-path scheduling: a forward and a backward pass in working time.
+
+Each rule is stated exactly with the timeline's W / start_of / finish_of (see ``timeline``), so the
+backward pass is the exact adjoint of the forward pass: with no imposed finish every float is >= 0
+and a task with zero float really cannot move. Lags are working time on the project calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from plansmith.domain.diagnostics import Diagnostic, error, has_errors, warning
+from plansmith.domain.model import Project, Task
+from plansmith.scheduling.network import Network, build_network
+from plansmith.scheduling.result import ScheduledTask, ScheduleResult, ScheduleStatus
+from plansmith.scheduling.timeline import HorizonExceededError
+
+_FAR = 1 << 60
+
+
+def schedule_project(project: Project) -> ScheduleResult:
+    """Early and late dates, floats and the critical path of every task."""
+    network, diagnostics = build_network(project)
+    if network is None or has_errors(diagnostics):
+        return _invalid(project, diagnostics)
+    try:
+        return _Passes(project, network, diagnostics).run()
+    except HorizonExceededError as exc:
+        diagnostics.append(error("horizon_exceeded", str(exc), "project", ("project",)))
+        return _invalid(project, diagnostics)
+
+
+def _invalid(project: Project, diagnostics: list[Diagnostic]) -> ScheduleResult:
+    return ScheduleResult(
+        ScheduleStatus.INVALID, project.origin_datetime, (), (), tuple(diagnostics)
+    )
+
+
+def _offset(origin: datetime, instant: datetime | None) -> int | None:
+    if instant is None:
+        return None
+    return int((instant - origin).total_seconds() // 60)
+
+
+class _Passes:
+    def __init__(self, project: Project, network: Network, diagnostics: list[Diagnostic]) -> None:
+        self.project = project
+        self.net = network
+        self.diagnostics = diagnostics
+        origin = project.origin_datetime
+        n = len(network.node_task)
+        tasks = project.tasks
+        pad: list[int | None] = [None] * network.gate_count
+        self.snet = [_start_bound(origin, t) for t in tasks] + pad
+        self.must_start = [_offset(origin, t.must_start_on) for t in tasks] + pad
+        self.fnlt = [_offset(origin, t.finish_no_later_than) for t in tasks] + pad
+        self.deadline = [_offset(origin, t.deadline) for t in tasks] + pad
+        self.es = [0] * n
+        self.ef = [0] * n
+        self.ls = [0] * n
+        self.lf = [0] * n
+        self.es_w = [0] * n
+        self.ls_w = [0] * n
+        self.finish = 0
+
+    def _shift(self, t: int, lag: int) -> int:
+        if lag == 0:
+            return t
+        p = self.net.project_timeline
+        return p.finish_of(p.work_at(t) + lag)
+
+    def _unshift(self, t: int, lag: int) -> int:
+        if lag == 0:
+            return t
+        p = self.net.project_timeline
+        return p.start_of(p.work_at(t) - lag)
+
+    def forward(self) -> None:
+        net, es, ef, es_w = self.net, self.es, self.ef, self.es_w
+        edges = net.edges
+        gate_base = len(self.project.tasks)
+        for j in net.order:
+            tl = net.timelines[j]
+            bound = self.snet[j]
+            if net.instant[j]:
+                t = -_FAR if j >= gate_base else tl.next_start(0)
+                if bound is not None:
+                    t = max(t, bound)
+                for k in net.incoming[j]:
+                    e = edges[k]
+                    t = max(t, self._shift(ef[e.pred] if e.pred_finish else es[e.pred], e.lag))
+                es[j] = ef[j] = t
+                continue
+            d = net.duration[j]
+            w = tl.work_at(0)
+            if bound is not None:
+                w = max(w, tl.work_at(bound))
+            for k in net.incoming[j]:
+                e = edges[k]
+                c = self._shift(ef[e.pred] if e.pred_finish else es[e.pred], e.lag)
+                w = max(w, tl.work_ceil(c) - d if e.succ_finish else tl.work_at(c))
+            es_w[j] = w
+            es[j] = tl.start_of(w)
+            ef[j] = tl.finish_of(w + d)
+
+    def backward(self) -> None:
+        net, ls, lf, ls_w = self.net, self.ls, self.lf, self.ls_w
+        edges = net.edges
+        gate_base = len(self.project.tasks)
+        finish = self.finish
+        for j in reversed(net.order):
+            tl = net.timelines[j]
+            limits = (self.fnlt[j], self.deadline[j])
+            if net.instant[j]:
+                t = _FAR if j >= gate_base else finish
+                for limit in (*limits, self.must_start[j]):
+                    if limit is not None:
+                        t = min(t, limit)
+                for k in net.outgoing[j]:
+                    e = edges[k]
+                    t = min(t, self._unshift(lf[e.succ] if e.succ_finish else ls[e.succ], e.lag))
+                ls[j] = lf[j] = t
+                continue
+            d = net.duration[j]
+            w = tl.work_at(finish) - d
+            for limit in limits:
+                if limit is not None:
+                    w = min(w, tl.work_at(limit) - d)
+            must = self.must_start[j]
+            if must is not None:
+                w = min(w, tl.work_floor(must))
+            for k in net.outgoing[j]:
+                e = edges[k]
+                b = self._unshift(lf[e.succ] if e.succ_finish else ls[e.succ], e.lag)
+                w = min(w, tl.work_at(b) - d if e.pred_finish else tl.work_floor(b))
+            ls_w[j] = w
+            ls[j] = tl.start_of(w)
+            lf[j] = tl.finish_of(w + d)
+
+    def free_float(self, j: int) -> int:
+        """Working minutes ``j`` can slip without moving any successor's early dates."""
+        net = self.net
+        tl = net.timelines[j]
+        d = net.duration[j]
+        instant = net.instant[j]
+        latest = self.finish
+        w = tl.work_at(self.finish) - d
+        for k in net.outgoing[j]:
+            e = net.edges[k]
+            b = self._unshift(self.ef[e.succ] if e.succ_finish else self.es[e.succ], e.lag)
+            latest = min(latest, b)
+            w = min(w, tl.work_at(b) - d if e.pred_finish else tl.work_floor(b))
+        if instant:
+            return tl.work_at(latest) - tl.work_at(self.es[j])
+        return w - self.es_w[j]
+
+    def run(self) -> ScheduleResult:
+        net = self.net
+        self.forward()
+        leaves = [j for j in net.order if j < len(self.project.tasks)]
+        self.finish = max((self.ef[j] for j in leaves), default=0)
+        start = min((self.es[j] for j in leaves), default=0)
+        self.backward()
+        self._check_constraints(leaves)
+        return self._result(start)
+
+    def _when(self, minutes: int) -> datetime:
+        return self.project.origin_datetime + timedelta(minutes=minutes)
+
+    def _total_float(self, j: int) -> int:
+        if self.net.instant[j]:
+            tl = self.net.timelines[j]
+            return tl.work_at(self.ls[j]) - tl.work_at(self.es[j])
+        return self.ls_w[j] - self.es_w[j]
+
+    def _check_constraints(self, leaves: list[int]) -> None:
+        tasks = self.project.tasks
+        for j in leaves:
+            task = tasks[j]
+            subject = f"task:{task.id}"
+            conflict = self._conflict(j, task)
+            if conflict:
+                self.diagnostics.append(
+                    warning("conflicting_constraints", conflict, subject, task.origin)
+                )
+                continue
+            mso = self.must_start[j]
+            if mso is not None and self.es[j] > mso:
+                self.diagnostics.append(
+                    warning(
+                        "must_start_on_missed",
+                        f"task '{task.id}' must start on {_fmt(task.must_start_on)} but its "
+                        "predecessors let it start only later",
+                        subject,
+                        (*task.origin, "must_start_on"),
+                    )
+                )
+            for key, limit, instant in (
+                ("finish_no_later_than", self.fnlt[j], task.finish_no_later_than),
+                ("deadline", self.deadline[j], task.deadline),
+            ):
+                if limit is not None and self.ef[j] > limit:
+                    code = "deadline_missed" if key == "deadline" else f"{key}_missed"
+                    self.diagnostics.append(
+                        warning(
+                            code,
+                            f"task '{task.id}' finishes {_fmt(self._when(self.ef[j]))}, after "
+                            f"its {key.replace('_', ' ')} {_fmt(instant)}",
+                            subject,
+                            (*task.origin, key),
+                        )
+                    )
+
+    def _conflict(self, j: int, task: Task) -> str:
+        """A reason when the task's own constraints contradict each other, whatever its links."""
+        must = self.must_start[j]
+        snet = _offset(self.project.origin_datetime, task.start_no_earlier_than)
+        if must is not None and snet is not None and snet > must:
+            return f"task '{task.id}': start_no_earlier_than is after must_start_on"
+        earliest = self.snet[j]
+        if earliest is None:
+            return ""
+        tl = self.net.timelines[j]
+        first_finish = (
+            earliest
+            if self.net.instant[j]
+            else tl.finish_of(tl.work_at(earliest) + self.net.duration[j])
+        )
+        for key, limit in (("finish_no_later_than", self.fnlt[j]), ("deadline", self.deadline[j])):
+            if limit is not None and first_finish > limit:
+                return (
+                    f"task '{task.id}' cannot meet its {key.replace('_', ' ')} when it starts no "
+                    "earlier than its start constraint"
+                )
+        return ""
+
+    def _result(self, start: int) -> ScheduleResult:
+        project, net = self.project, self.net
+        tasks = project.tasks
+        n = len(tasks)
+        total = [0] * n
+        free = [0] * n
+        critical = [False] * n
+        for j in range(n):
+            if not tasks[j].is_summary:
+                total[j] = self._total_float(j)
+                free[j] = max(0, min(self.free_float(j), total[j]))
+                critical[j] = total[j] <= 0
+        index = {task.id: j for j, task in enumerate(tasks)}
+        for j in range(n - 1, -1, -1):  # children come after their parent in WBS order
+            task = tasks[j]
+            if task.is_summary:
+                kids = [index[c] for c in task.children]
+                self.es[j] = min(self.es[c] for c in kids)
+                self.ef[j] = max(self.ef[c] for c in kids)
+                self.ls[j] = min(self.ls[c] for c in kids)
+                self.lf[j] = max(self.lf[c] for c in kids)
+                total[j] = min(total[c] for c in kids)
+                free[j] = min(free[c] for c in kids)
+                critical[j] = total[j] <= 0
+        p = net.project_timeline
+        scheduled = tuple(
+            ScheduledTask(
+                id=task.id,
+                name=task.name,
+                wbs=task.wbs,
+                start=self.es[j],
+                finish=self.ef[j],
+                early_start=self.es[j],
+                early_finish=self.ef[j],
+                late_start=self.ls[j],
+                late_finish=self.lf[j],
+                duration=(
+                    p.work_at(self.ef[j]) - p.work_at(self.es[j])
+                    if task.is_summary
+                    else net.duration[j]
+                ),
+                total_float=total[j],
+                free_float=free[j],
+                critical=critical[j],
+                milestone=task.is_milestone,
+                summary=task.is_summary,
+                resources=tuple(a.resource for a in task.assignments),
+            )
+            for j, task in enumerate(tasks)
+        )
+        path = sorted(
+            (j for j in net.order if j < n and critical[j]),
+            key=lambda j: (self.es[j], self.ef[j], j),
+        )
+        return ScheduleResult(
+            ScheduleStatus.SCHEDULED,
+            project.origin_datetime,
+            scheduled,
+            tuple(tasks[j].id for j in path),
+            tuple(self.diagnostics),
+            start,
+            self.finish,
+        )
+
+
+def _start_bound(origin: datetime, task: Task) -> int | None:
+    """The earliest start the task's own constraints allow (must_start_on implies it too)."""
+    bounds = [
+        b
+        for b in (_offset(origin, task.start_no_earlier_than), _offset(origin, task.must_start_on))
+        if b is not None
+    ]
+    return max(bounds) if bounds else None
+
+
+def _fmt(instant: datetime | None) -> str:
+    return instant.strftime("%Y-%m-%d %H:%M") if instant is not None else "-"

@@ -1,0 +1,61 @@
+"""What an engine returns: a status, scheduled tasks in minute offsets, and diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from plansmith.domain.diagnostics import Diagnostic
+
+
+class ScheduleStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    INVALID = "invalid"  # errors in the input: no dates were computed
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledTask:
+    """Dates are minutes from the project origin; floats are working minutes."""
+
+    id: str
+    name: str
+    wbs: str
+    start: int
+    finish: int
+    early_start: int
+    early_finish: int
+    late_start: int
+    late_finish: int
+    duration: int
+    total_float: int
+    free_float: int
+    critical: bool
+    milestone: bool
+    summary: bool
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleResult:
+    status: ScheduleStatus
+    origin: datetime
+    tasks: tuple[ScheduledTask, ...]
+    critical_path: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    start: int = 0
+    finish: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is ScheduleStatus.SCHEDULED
+
+    def at(self, minutes: int) -> datetime:
+        """The wall-clock date-time of a minute offset: the only place dates come back."""
+        return self.origin + timedelta(minutes=minutes)
+
+    def task(self, task_id: str) -> ScheduledTask:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)

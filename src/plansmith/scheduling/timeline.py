@@ -1,0 +1,131 @@
+"""A calendar compiled into sorted working intervals, with exact conversions to working time.
+
+Times are integer minutes from the project origin (the start date at 00:00, wall-clock time in the
+project's time zone). ``work_at(t)`` is the cumulative working time W(t): flat across non-working
+gaps, rising one per working minute. Its two inverses pick the ends of a flat stretch:
+``start_of(w)`` is the *latest* instant with W = w (a start snaps forward over a gap, to 13:00
+after lunch) and ``finish_of(w)`` the *earliest* (a finish stays at 12:00, before lunch). Every
+engine rule is written with these four functions, which keeps forward and backward passes exact
+mirror images of each other.
+
+Hand-written because no maintained library offers cumulative working-time arithmetic on
+arbitrary intersected calendars; ``bisect`` on plain lists is faster than NumPy for the scalar
+look-ups the passes make.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from datetime import date, timedelta
+
+from plansmith.domain.calendar import MINUTES_PER_DAY, Calendar
+
+_INITIAL_DAYS_BEFORE = 400
+_INITIAL_DAYS_AFTER = 3 * 366
+_MAX_DAYS = 200 * 366
+
+
+class HorizonExceededError(Exception):
+    """The calendar has no working time within two centuries of the project origin."""
+
+
+class Timeline:
+    def __init__(self, calendar: Calendar, origin: date) -> None:
+        if calendar.week.minutes_per_week == 0:
+            raise HorizonExceededError(f"calendar '{calendar.id}' has no working time in its week")
+        self.calendar = calendar
+        self.origin = origin
+        self._lo_day = -_INITIAL_DAYS_BEFORE
+        self._hi_day = _INITIAL_DAYS_AFTER
+        self._compile()
+
+    # -- compilation ---------------------------------------------------------------------------
+
+    def _compile(self) -> None:
+        week = self.calendar.week.days
+        holidays = self.calendar.holidays
+        starts: list[int] = []
+        ends: list[int] = []
+        day = self.origin + timedelta(days=self._lo_day)
+        one = timedelta(days=1)
+        weekday = day.weekday()
+        for k in range(self._lo_day, self._hi_day):
+            ranges = week[weekday]
+            if ranges and day not in holidays:
+                base = k * MINUTES_PER_DAY
+                for start, end in ranges:
+                    if ends and ends[-1] == base + start:
+                        ends[-1] = base + end  # contiguous across midnight: one interval
+                    else:
+                        starts.append(base + start)
+                        ends.append(base + end)
+            day += one
+            weekday = (weekday + 1) % 7
+        if not starts:
+            self._grow(before=True, after=True)
+            return
+        cum: list[int] = []
+        total = 0
+        for start, end in zip(starts, ends, strict=True):
+            cum.append(total)
+            total += end - start
+        # Shift so that W(origin) == 0 whatever range is compiled: values stay stable on growth.
+        i = bisect_right(starts, 0) - 1
+        at_origin = 0 if i < 0 else cum[i] + min(0, ends[i]) - starts[i]
+        self._starts = starts
+        self._ends = ends
+        self._cum = [c - at_origin for c in cum]
+        self._cum_end = [c + e - s for c, s, e in zip(self._cum, starts, ends, strict=True)]
+
+    def _grow(self, *, before: bool = False, after: bool = False) -> None:
+        span = self._hi_day - self._lo_day
+        if before:
+            self._lo_day -= span
+        if after:
+            self._hi_day += span
+        if -self._lo_day > _MAX_DAYS or self._hi_day > _MAX_DAYS:
+            raise HorizonExceededError(
+                f"calendar '{self.calendar.id}' has too little working time to schedule this plan"
+            )
+        self._compile()
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def work_at(self, t: int) -> int:
+        """W(t): working minutes from the origin to instant ``t`` (negative before it)."""
+        while t < self._starts[0]:
+            self._grow(before=True)
+        while t >= self._starts[-1]:
+            self._grow(after=True)
+        i = bisect_right(self._starts, t) - 1
+        start = self._starts[i]
+        end = self._ends[i]
+        return self._cum[i] + (t if t < end else end) - start
+
+    def start_of(self, w: int) -> int:
+        """The latest instant with W = w: where work number w+1 begins."""
+        while w < self._cum[0] or w >= self._cum_end[-1]:
+            self._grow(before=w < self._cum[0], after=w >= self._cum_end[-1])
+        i = bisect_right(self._cum_end, w)
+        return self._starts[i] + w - self._cum[i]
+
+    def finish_of(self, w: int) -> int:
+        """The earliest instant with W = w: where work number w ends."""
+        while w <= self._cum[0] or w > self._cum_end[-1]:
+            self._grow(before=w <= self._cum[0], after=w > self._cum_end[-1])
+        i = bisect_left(self._cum_end, w)
+        return self._starts[i] + w - self._cum[i]
+
+    def work_ceil(self, t: int) -> int:
+        """The least w with finish_of(w) >= t."""
+        w = self.work_at(t)
+        return w if self.finish_of(w) >= t else w + 1
+
+    def work_floor(self, t: int) -> int:
+        """The greatest w with start_of(w) <= t."""
+        w = self.work_at(t)
+        return w if self.start_of(w) <= t else w - 1
+
+    def next_start(self, t: int) -> int:
+        """The first working minute at or after ``t``."""
+        return self.start_of(self.work_at(t))
