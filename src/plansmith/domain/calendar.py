@@ -61,7 +61,7 @@ class Calendar:
 
 
 def standard_week() -> WeekPattern:
-    """Monday to Friday, 09:00-12:00 and 13:00-18:00 (TaskJuggler's default), 8 hours a day.
+    """Monday to Friday, 09:00-12:00 and 13:00-18:00: 8 hours a day with a lunch break.
 
     The calendar a plan gets when it defines none.
     """

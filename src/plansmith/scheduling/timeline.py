@@ -76,6 +76,8 @@ class Timeline:
         self._ends = ends
         self._cum = [c - at_origin for c in cum]
         self._cum_end = [c + e - s for c, s, e in zip(self._cum, starts, ends, strict=True)]
+        self._lo = self._lo_day * MINUTES_PER_DAY
+        self._hi = self._hi_day * MINUTES_PER_DAY
 
     def _grow(self, *, before: bool = False, after: bool = False) -> None:
         span = self._hi_day - self._lo_day
@@ -93,9 +95,9 @@ class Timeline:
 
     def work_at(self, t: int) -> int:
         """W(t): working minutes from the origin to instant ``t`` (negative before it)."""
-        while t < self._starts[0]:
+        while t < self._lo:
             self._grow(before=True)
-        while t >= self._starts[-1]:
+        while t > self._hi:
             self._grow(after=True)
         i = bisect_right(self._starts, t) - 1
         start = self._starts[i]

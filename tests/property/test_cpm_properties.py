@@ -1,0 +1,240 @@
+"""Invariants of critical-path scheduling on random networks and random calendars.
+
+Every check goes through the brute-force :mod:`oracle`, not the engine's own timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from plansmith.domain.calendar import Calendar, WeekPattern
+from plansmith.domain.model import Dependency, DependencyType, Project, Task
+from plansmith.scheduling.cpm import schedule_project
+from plansmith.scheduling.result import ScheduleResult
+
+from .oracle import MinuteCalendar
+
+ORIGIN = date(2027, 1, 4)  # a Monday
+DAY_SHAPES = [
+    (),
+    ((540, 720), (780, 1080)),  # office with lunch
+    ((0, 1440),),  # whole day: contiguous across midnight with neighbours
+    ((480, 960),),
+    ((1320, 1440),),  # late shift up to 24:00 ...
+    ((0, 360), (1320, 1440)),  # ... continuing after midnight
+    ((600, 610),),  # ten minutes
+]
+
+
+@st.composite
+def calendars(draw: st.DrawFn, cid: str) -> Calendar:
+    days = draw(st.lists(st.sampled_from(DAY_SHAPES), min_size=7, max_size=7))
+    if not any(days):
+        days[0] = DAY_SHAPES[1]
+    offsets = draw(st.lists(st.integers(-5, 60), max_size=6))
+    holidays = frozenset(ORIGIN + timedelta(days=k) for k in offsets)
+    week = WeekPattern((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
+    return Calendar(cid, week, holidays)
+
+
+@st.composite
+def projects(
+    draw: st.DrawFn, *, any_calendar: bool = True, negative_lags: bool = True, max_calendars: int = 3
+) -> Project:
+    cal_count = draw(st.integers(1, max_calendars)) if any_calendar else 1
+    cals = (
+        [draw(calendars(f"c{i}")) for i in range(cal_count)]
+        if any_calendar
+        else [Calendar("c0", WeekPattern(tuple(((0, 1440),) for _ in range(7))))]  # type: ignore[arg-type]
+    )
+    n = draw(st.integers(1, 10))
+    tasks = []
+    lag_floor = -900 if negative_lags else 0
+    for j in range(n):
+        milestone = draw(st.booleans()) if j else False
+        duration = 0 if milestone else draw(st.integers(1, 1500))
+        deps = []
+        for p in sorted(draw(st.sets(st.integers(0, j - 1), max_size=3)) if j else []):
+            kind = draw(st.sampled_from(list(DependencyType)))
+            lag = draw(st.one_of(st.just(0), st.integers(lag_floor, 900)))
+            deps.append(Dependency(f"t{p}", kind, lag))
+        tasks.append(
+            Task(
+                id=f"t{j}",
+                name=f"Task {j}",
+                wbs=str(j + 1),
+                duration=duration,
+                milestone=milestone,
+                dependencies=tuple(deps),
+                calendar=draw(st.sampled_from([c.id for c in cals])),
+            )
+        )
+    return Project(
+        id="p",
+        name="P",
+        start=ORIGIN,
+        calendar="c0",
+        calendars={c.id: c for c in cals},
+        tasks=tuple(tasks),
+    )
+
+
+def _anchor(result: ScheduleResult, task_id: str, finish: bool, late: bool = False) -> int:
+    t = result.task(task_id)
+    if late:
+        return t.late_finish if finish else t.late_start
+    return t.finish if finish else t.start
+
+
+def _oracles(project: Project) -> dict[str, MinuteCalendar]:
+    return {cid: MinuteCalendar(cal, project.start) for cid, cal in project.calendars.items()}
+
+
+@given(projects())
+def test_every_dependency_and_duration_holds(project: Project) -> None:
+    result = schedule_project(project)
+    assert result.ok, result.diagnostics
+    cals = _oracles(project)
+    lag_cal = cals[project.calendar]
+    for task in project.tasks:
+        scheduled = result.task(task.id)
+        cal = cals[task.calendar or project.calendar]
+        if task.is_milestone:
+            assert scheduled.start == scheduled.finish
+        else:
+            assert cal.works(scheduled.start), "a task starts on a working minute"
+            assert cal.works(scheduled.finish - 1), "a task ends right after a working minute"
+            assert cal.work_between(scheduled.start, scheduled.finish) == task.duration
+        assert scheduled.start >= cal.first_working_at_or_after(0) or task.is_milestone
+        for dep in task.dependencies:
+            before = _anchor(result, dep.predecessor, finish=not dep.type.from_start)
+            after = _anchor(result, task.id, finish=dep.type.to_finish)
+            assert after >= lag_cal.shift(before, dep.lag), (task.id, dep)
+
+
+@given(projects())
+def test_early_dates_are_as_early_as_the_links_allow(project: Project) -> None:
+    """Each task is pinned by the project start or by one of its links: none could start sooner."""
+    result = schedule_project(project)
+    cals = _oracles(project)
+    lag_cal = cals[project.calendar]
+    for task in project.tasks:
+        s = result.task(task.id)
+        cal = cals[task.calendar or project.calendar]
+        if task.is_milestone:
+            bounds = [cal.first_working_at_or_after(0)]
+            bounds += [
+                lag_cal.shift(_anchor(result, d.predecessor, not d.type.from_start), d.lag)
+                for d in task.dependencies
+            ]
+            assert s.start == max(bounds)
+            continue
+        earlier = s.start - 1
+        while earlier > -20 * 1440 + 1 and not cal.works(earlier):
+            earlier -= 1
+        if s.start == cal.first_working_at_or_after(0):
+            continue
+        earlier_finish = cal.finish_after(earlier, task.duration)
+        violated = False
+        for dep in task.dependencies:
+            bound = lag_cal.shift(_anchor(result, dep.predecessor, not dep.type.from_start), dep.lag)
+            mine = earlier_finish if dep.type.to_finish else earlier
+            violated = violated or mine < bound
+        assert violated, f"{task.id} could start one working minute sooner"
+
+
+@given(projects())
+def test_floats_are_never_negative_without_imposed_dates(project: Project) -> None:
+    result = schedule_project(project)
+    for s in result.tasks:
+        assert s.total_float >= 0
+        assert 0 <= s.free_float <= s.total_float
+        assert s.late_start >= s.early_start
+        assert s.late_finish <= result.finish or s.milestone
+
+
+@given(projects())
+def test_late_dates_keep_every_link_and_the_finish(project: Project) -> None:
+    """The late schedule is itself feasible and ends by the project finish."""
+    result = schedule_project(project)
+    lag_cal = _oracles(project)[project.calendar]
+    for task in project.tasks:
+        for dep in task.dependencies:
+            before = _anchor(result, dep.predecessor, not dep.type.from_start, late=True)
+            after = _anchor(result, task.id, dep.type.to_finish, late=True)
+            assert after >= lag_cal.shift(before, dep.lag), (task.id, dep)
+        assert result.task(task.id).late_finish <= result.finish
+
+
+@given(projects(any_calendar=False))
+def test_round_the_clock_dates_equal_a_longest_path(project: Project) -> None:
+    """On a 24x7 calendar the early dates are plain longest-path sums, computed independently."""
+    result = schedule_project(project)
+    es: dict[str, int] = {}
+    ef: dict[str, int] = {}
+    for task in project.tasks:
+        d = task.duration
+        start = 0
+        for dep in task.dependencies:
+            base = es[dep.predecessor] if dep.type.from_start else ef[dep.predecessor]
+            start = max(start, base + dep.lag - (d if dep.type.to_finish else 0))
+        es[task.id], ef[task.id] = start, start + d
+        assert (result.task(task.id).start, result.task(task.id).finish) == (start, start + d)
+    assert result.finish == max(ef.values())
+
+
+@given(projects(max_calendars=1))
+def test_a_critical_chain_spans_the_project(project: Project) -> None:
+    """The critical tasks include one ending at the project finish, and following tight critical
+    links backwards from it reaches a task that starts as early as anything can.
+
+    On one calendar only: across calendars a task can be critical because a calendar gap, not a
+    predecessor, holds it (a Monday milestone after Sunday work is critical while the Sunday task
+    can slip within its Sunday), which is right but not a chain."""
+    result = schedule_project(project)
+    by_id = {t.id: t for t in project.tasks}
+    lag_cal = _oracles(project)[project.calendar]
+    cals = _oracles(project)
+    ends = [s for s in result.tasks if s.finish == result.finish]
+    assert ends and all(s.critical for s in ends)
+    current = ends[0]
+    for _ in range(len(project.tasks) + 1):
+        task = by_id[current.id]
+        cal = cals[task.calendar or project.calendar]
+        if not task.is_milestone and current.start == cal.first_working_at_or_after(0):
+            return
+        if task.is_milestone and current.start == cal.first_working_at_or_after(0):
+            return
+        driving = [
+            d
+            for d in task.dependencies
+            if result.task(d.predecessor).critical
+            and _tight(result, cal, lag_cal, task, d, current)
+        ]
+        assert driving, f"critical task {task.id} is not driven by a critical predecessor"
+        current = result.task(driving[0].predecessor)
+    raise AssertionError("critical chain does not end")
+
+
+def _tight(result, cal, lag_cal, task, dep, current) -> bool:  # type: ignore[no-untyped-def]
+    bound = lag_cal.shift(_anchor(result, dep.predecessor, not dep.type.from_start), dep.lag)
+    if task.is_milestone:
+        return current.start == bound
+    if dep.type.to_finish:
+        return current.finish <= bound or cal.work_between(bound, current.finish) == 0
+    return cal.first_working_at_or_after(bound) == current.start
+
+
+@given(projects())
+def test_scheduling_is_deterministic(project: Project) -> None:
+    assert schedule_project(project) == schedule_project(project)
+
+
+def test_origin_is_the_start_date_midnight() -> None:
+    project = Project("p", "P", ORIGIN, "c0", {"c0": Calendar("c0", WeekPattern(tuple(((0, 1440),) for _ in range(7))))},  # type: ignore[arg-type]
+                      (Task("a", "A", "1", duration=60),))
+    result = schedule_project(project)
+    assert result.at(result.task("a").finish) == datetime(2027, 1, 4, 1, 0)
