@@ -1,8 +1,9 @@
 """Which calendar each task works on, compiled once per distinct calendar.
 
-The rule (docs/plan-format.md): a task's own ``calendar`` if set; else the intersection of its
-assigned resources' calendars (each with the resource's vacations removed), so the task works only
-when all of them can; else the project calendar. Global holidays are removed from every calendar.
+The rule (docs/plan-format.md): a task's own ``calendar`` if set, or its nearest summary's; else the
+intersection of its assigned resources' calendars (each with the resource's vacations removed), so
+the task works only when all of them can; else the project calendar. Global holidays are removed
+from every calendar.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class CalendarBook:
             cid: calendar.without(global_days) for cid, calendar in project.calendars.items()
         }
         self._resources = {resource.id: resource for resource in project.resources}
+        self._tasks = {task.id: task for task in project.tasks}
         self._resource_calendars: dict[str, Calendar | None] = {}
         self._timelines: dict[str, Timeline | None] = {}
         self.project_calendar = self._calendars.get(project.calendar)
@@ -45,6 +47,15 @@ class CalendarBook:
                 self.diagnostics.append(error("calendar_no_working_time", str(exc)))
         return self._timelines[calendar.id]
 
+    def _own_calendar(self, task: Task) -> str | None:
+        """The task's calendar, or the nearest enclosing summary's: a phase can set it for all."""
+        node: Task | None = task
+        while node is not None:
+            if node.calendar is not None:
+                return node.calendar
+            node = self._tasks[node.parent] if node.parent is not None else None
+        return None
+
     def resource_calendar(self, resource_id: str) -> Calendar | None:
         if resource_id not in self._resource_calendars:
             resource = self._resources[resource_id]
@@ -67,13 +78,14 @@ class CalendarBook:
         return self._resource_calendars[resource_id]
 
     def task_calendar(self, task: Task) -> Calendar | None:
-        if task.calendar is not None:
-            calendar = self._calendars.get(task.calendar)
+        own = self._own_calendar(task)
+        if own is not None:
+            calendar = self._calendars.get(own)
             if calendar is None:
                 self.diagnostics.append(
                     error(
                         "unknown_calendar",
-                        f"task '{task.id}' uses calendar '{task.calendar}', which is not defined",
+                        f"task '{task.id}' uses calendar '{own}', which is not defined",
                         f"task:{task.id}",
                         (*task.origin, "calendar"),
                     )

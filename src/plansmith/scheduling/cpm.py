@@ -7,10 +7,9 @@ and a task with zero float really cannot move. Lags are working time on the proj
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from plansmith.domain.diagnostics import Diagnostic, error, has_errors, warning
-from plansmith.domain.model import Project, Task
+from plansmith.domain.diagnostics import Diagnostic, error, has_errors
+from plansmith.domain.model import Project
+from plansmith.scheduling.constraints import constraint_diagnostics, node_bounds
 from plansmith.scheduling.network import Network, build_network
 from plansmith.scheduling.result import ScheduledTask, ScheduleResult, ScheduleStatus
 from plansmith.scheduling.timeline import HorizonExceededError
@@ -36,25 +35,16 @@ def _invalid(project: Project, diagnostics: list[Diagnostic]) -> ScheduleResult:
     )
 
 
-def _offset(origin: datetime, instant: datetime | None) -> int | None:
-    if instant is None:
-        return None
-    return int((instant - origin).total_seconds() // 60)
-
-
 class _Passes:
     def __init__(self, project: Project, network: Network, diagnostics: list[Diagnostic]) -> None:
         self.project = project
         self.net = network
         self.diagnostics = diagnostics
-        origin = project.origin_datetime
         n = len(network.node_task)
-        tasks = project.tasks
-        pad: list[int | None] = [None] * network.gate_count
-        self.snet = [_start_bound(origin, t) for t in tasks] + pad
-        self.must_start = [_offset(origin, t.must_start_on) for t in tasks] + pad
-        self.fnlt = [_offset(origin, t.finish_no_later_than) for t in tasks] + pad
-        self.deadline = [_offset(origin, t.deadline) for t in tasks] + pad
+        bounds = node_bounds(project, network)
+        self.snet = bounds.earliest_start
+        self.must_start = bounds.latest_start
+        self.limit = bounds.latest_finish
         self.es = [0] * n
         self.ef = [0] * n
         self.ls = [0] * n
@@ -110,12 +100,13 @@ class _Passes:
         finish = self.finish
         for j in reversed(net.order):
             tl = net.timelines[j]
-            limits = (self.fnlt[j], self.deadline[j])
+            limit = self.limit[j]
+            must = self.must_start[j]
             if net.instant[j]:
                 t = _FAR if j >= gate_base else finish
-                for limit in (*limits, self.must_start[j]):
-                    if limit is not None:
-                        t = min(t, limit)
+                for bound in (limit, must):
+                    if bound is not None:
+                        t = min(t, bound)
                 for k in net.outgoing[j]:
                     e = edges[k]
                     t = min(t, self._unshift(lf[e.succ] if e.succ_finish else ls[e.succ], e.lag))
@@ -123,10 +114,8 @@ class _Passes:
                 continue
             d = net.duration[j]
             w = tl.work_at(finish) - d
-            for limit in limits:
-                if limit is not None:
-                    w = min(w, tl.work_at(limit) - d)
-            must = self.must_start[j]
+            if limit is not None:
+                w = min(w, tl.work_at(limit) - d)
             if must is not None:
                 w = min(w, tl.work_floor(must))
             for k in net.outgoing[j]:
@@ -161,78 +150,15 @@ class _Passes:
         self.finish = max((self.ef[j] for j in leaves), default=0)
         start = min((self.es[j] for j in leaves), default=0)
         self.backward()
-        self._check_constraints(leaves)
         return self._result(start)
-
-    def _when(self, minutes: int) -> datetime:
-        return self.project.origin_datetime + timedelta(minutes=minutes)
 
     def _total_float(self, j: int) -> int:
         if self.net.instant[j]:
             tl = self.net.timelines[j]
-            return tl.work_at(self.ls[j]) - tl.work_at(self.es[j])
+            slack = tl.work_at(self.ls[j]) - tl.work_at(self.es[j])
+            # Late only by non-working time is still late: never show zero float for a miss.
+            return min(slack, -1) if self.ls[j] < self.es[j] else slack
         return self.ls_w[j] - self.es_w[j]
-
-    def _check_constraints(self, leaves: list[int]) -> None:
-        tasks = self.project.tasks
-        for j in leaves:
-            task = tasks[j]
-            subject = f"task:{task.id}"
-            conflict = self._conflict(j, task)
-            if conflict:
-                self.diagnostics.append(
-                    warning("conflicting_constraints", conflict, subject, task.origin)
-                )
-                continue
-            mso = self.must_start[j]
-            if mso is not None and self.es[j] > mso:
-                self.diagnostics.append(
-                    warning(
-                        "must_start_on_missed",
-                        f"task '{task.id}' must start on {_fmt(task.must_start_on)} but its "
-                        "predecessors let it start only later",
-                        subject,
-                        (*task.origin, "must_start_on"),
-                    )
-                )
-            for key, limit, instant in (
-                ("finish_no_later_than", self.fnlt[j], task.finish_no_later_than),
-                ("deadline", self.deadline[j], task.deadline),
-            ):
-                if limit is not None and self.ef[j] > limit:
-                    code = "deadline_missed" if key == "deadline" else f"{key}_missed"
-                    self.diagnostics.append(
-                        warning(
-                            code,
-                            f"task '{task.id}' finishes {_fmt(self._when(self.ef[j]))}, after "
-                            f"its {key.replace('_', ' ')} {_fmt(instant)}",
-                            subject,
-                            (*task.origin, key),
-                        )
-                    )
-
-    def _conflict(self, j: int, task: Task) -> str:
-        """A reason when the task's own constraints contradict each other, whatever its links."""
-        must = self.must_start[j]
-        snet = _offset(self.project.origin_datetime, task.start_no_earlier_than)
-        if must is not None and snet is not None and snet > must:
-            return f"task '{task.id}': start_no_earlier_than is after must_start_on"
-        earliest = self.snet[j]
-        if earliest is None:
-            return ""
-        tl = self.net.timelines[j]
-        first_finish = (
-            earliest
-            if self.net.instant[j]
-            else tl.finish_of(tl.work_at(earliest) + self.net.duration[j])
-        )
-        for key, limit in (("finish_no_later_than", self.fnlt[j]), ("deadline", self.deadline[j])):
-            if limit is not None and first_finish > limit:
-                return (
-                    f"task '{task.id}' cannot meet its {key.replace('_', ' ')} when it starts no "
-                    "earlier than its start constraint"
-                )
-        return ""
 
     def _result(self, start: int) -> ScheduleResult:
         project, net = self.project, self.net
@@ -258,6 +184,7 @@ class _Passes:
                 total[j] = min(total[c] for c in kids)
                 free[j] = min(free[c] for c in kids)
                 critical[j] = total[j] <= 0
+        self.diagnostics.extend(constraint_diagnostics(project, net, self.es, self.ef))
         p = net.project_timeline
         scheduled = tuple(
             ScheduledTask(
@@ -297,17 +224,3 @@ class _Passes:
             start,
             self.finish,
         )
-
-
-def _start_bound(origin: datetime, task: Task) -> int | None:
-    """The earliest start the task's own constraints allow (must_start_on implies it too)."""
-    bounds = [
-        b
-        for b in (_offset(origin, task.start_no_earlier_than), _offset(origin, task.must_start_on))
-        if b is not None
-    ]
-    return max(bounds) if bounds else None
-
-
-def _fmt(instant: datetime | None) -> str:
-    return instant.strftime("%Y-%m-%d %H:%M") if instant is not None else "-"

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error, warning
-from plansmith.domain.model import Project
+from plansmith.domain.model import Project, Task
 from plansmith.scheduling.calendars import CalendarBook
 from plansmith.scheduling.timeline import Timeline
 
@@ -68,6 +68,8 @@ class _Builder:
         resource_ids = {resource.id for resource in self.project.resources}
         timelines: list[Timeline | None] = []
         for task in self.tasks:
+            if task.is_summary:
+                self._check_summary(task)
             for assignment in task.assignments:
                 if assignment.resource not in resource_ids:
                     self.diagnostics.append(
@@ -117,6 +119,24 @@ class _Builder:
             order=tuple(order),
             gate_count=len(self.gate_task),
         )
+
+    def _check_summary(self, task: Task) -> None:
+        """Keys whose meaning does not carry to the tasks under a summary are refused, not
+        dropped."""
+        refused = [
+            key
+            for key, value in (("must_start_on", task.must_start_on), ("assign", task.assignments))
+            if value
+        ]
+        for key in refused:
+            self.diagnostics.append(
+                error(
+                    "invalid_on_summary",
+                    f"summary task '{task.id}' cannot have {key}; put it on the tasks under it",
+                    f"task:{task.id}",
+                    (*task.origin, key),
+                )
+            )
 
     # -- links ---------------------------------------------------------------------------------
 
