@@ -12,9 +12,8 @@ from plansmith.domain.model import Project
 from plansmith.scheduling.constraints import constraint_diagnostics, node_bounds
 from plansmith.scheduling.network import Network, build_network
 from plansmith.scheduling.result import ScheduledTask, ScheduleResult, ScheduleStatus
+from plansmith.scheduling.rules import LinkRules
 from plansmith.scheduling.timeline import HorizonExceededError
-
-_FAR = 1 << 60
 
 
 def schedule_project(project: Project) -> ScheduleResult:
@@ -41,10 +40,7 @@ class _Passes:
         self.net = network
         self.diagnostics = diagnostics
         n = len(network.node_task)
-        bounds = node_bounds(project, network)
-        self.snet = bounds.earliest_start
-        self.must_start = bounds.latest_start
-        self.limit = bounds.latest_finish
+        self.rules = LinkRules(network, node_bounds(project, network), len(project.tasks))
         self.es = [0] * n
         self.ef = [0] * n
         self.ls = [0] * n
@@ -53,78 +49,19 @@ class _Passes:
         self.ls_w = [0] * n
         self.finish = 0
 
-    def _shift(self, t: int, lag: int) -> int:
-        if lag == 0:
-            return t
-        p = self.net.project_timeline
-        return p.finish_of(p.work_at(t) + lag)
-
-    def _unshift(self, t: int, lag: int) -> int:
-        if lag == 0:
-            return t
-        p = self.net.project_timeline
-        return p.start_of(p.work_at(t) - lag)
-
     def forward(self) -> None:
-        net, es, ef, es_w = self.net, self.es, self.ef, self.es_w
-        edges = net.edges
-        gate_base = len(self.project.tasks)
-        for j in net.order:
-            tl = net.timelines[j]
-            bound = self.snet[j]
-            if net.instant[j]:
-                t = -_FAR if j >= gate_base else tl.next_start(0)
-                if bound is not None:
-                    t = max(t, bound)
-                for k in net.incoming[j]:
-                    e = edges[k]
-                    t = max(t, self._shift(ef[e.pred] if e.pred_finish else es[e.pred], e.lag))
-                es[j] = ef[j] = t
-                continue
-            d = net.duration[j]
-            w = tl.work_at(0)
-            if bound is not None:
-                w = max(w, tl.work_at(bound))
-            for k in net.incoming[j]:
-                e = edges[k]
-                c = self._shift(ef[e.pred] if e.pred_finish else es[e.pred], e.lag)
-                w = max(w, tl.work_ceil(c) - d if e.succ_finish else tl.work_at(c))
+        rules, es, ef, es_w = self.rules, self.es, self.ef, self.es_w
+        for j in self.net.order:
+            w = rules.earliest(j, es, ef)
             es_w[j] = w
-            es[j] = tl.start_of(w)
-            ef[j] = tl.finish_of(w + d)
+            es[j], ef[j] = rules.dates(j, w)
 
     def backward(self) -> None:
-        net, ls, lf, ls_w = self.net, self.ls, self.lf, self.ls_w
-        edges = net.edges
-        gate_base = len(self.project.tasks)
-        finish = self.finish
-        for j in reversed(net.order):
-            tl = net.timelines[j]
-            limit = self.limit[j]
-            must = self.must_start[j]
-            if net.instant[j]:
-                t = _FAR if j >= gate_base else finish
-                for bound in (limit, must):
-                    if bound is not None:
-                        t = min(t, bound)
-                for k in net.outgoing[j]:
-                    e = edges[k]
-                    t = min(t, self._unshift(lf[e.succ] if e.succ_finish else ls[e.succ], e.lag))
-                ls[j] = lf[j] = t
-                continue
-            d = net.duration[j]
-            w = tl.work_at(finish) - d
-            if limit is not None:
-                w = min(w, tl.work_at(limit) - d)
-            if must is not None:
-                w = min(w, tl.work_floor(must))
-            for k in net.outgoing[j]:
-                e = edges[k]
-                b = self._unshift(lf[e.succ] if e.succ_finish else ls[e.succ], e.lag)
-                w = min(w, tl.work_at(b) - d if e.pred_finish else tl.work_floor(b))
+        rules, ls, lf, ls_w = self.rules, self.ls, self.lf, self.ls_w
+        for j in reversed(self.net.order):
+            w = rules.latest(j, ls, lf, self.finish)
             ls_w[j] = w
-            ls[j] = tl.start_of(w)
-            lf[j] = tl.finish_of(w + d)
+            ls[j], lf[j] = rules.dates(j, w)
 
     def free_float(self, j: int) -> int:
         """Working minutes ``j`` can slip without moving any successor's early dates."""
@@ -136,7 +73,7 @@ class _Passes:
         w = tl.work_at(self.finish) - d
         for k in net.outgoing[j]:
             e = net.edges[k]
-            b = self._unshift(self.ef[e.succ] if e.succ_finish else self.es[e.succ], e.lag)
+            b = self.rules.unshift(self.ef[e.succ] if e.succ_finish else self.es[e.succ], e.lag)
             latest = min(latest, b)
             w = min(w, tl.work_at(b) - d if e.pred_finish else tl.work_floor(b))
         if instant:

@@ -100,6 +100,8 @@ class Timeline:
         while t > self._hi:
             self._grow(after=True)
         i = bisect_right(self._starts, t) - 1
+        if i < 0:  # before the first working interval of the compiled range
+            return self._cum[0]
         start = self._starts[i]
         end = self._ends[i]
         return self._cum[i] + (t if t < end else end) - start
