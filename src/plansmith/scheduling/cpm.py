@@ -9,23 +9,30 @@ from __future__ import annotations
 
 from plansmith.domain.diagnostics import Diagnostic, error, has_errors
 from plansmith.domain.model import Project
-from plansmith.scheduling.constraints import constraint_diagnostics, node_bounds
+from plansmith.scheduling.assemble import Dates, assemble
+from plansmith.scheduling.constraints import node_bounds
 from plansmith.scheduling.network import Network, build_network
-from plansmith.scheduling.result import ScheduledTask, ScheduleResult, ScheduleStatus
+from plansmith.scheduling.result import ScheduleResult, ScheduleStatus
 from plansmith.scheduling.rules import LinkRules
 from plansmith.scheduling.timeline import HorizonExceededError
 
 
 def schedule_project(project: Project) -> ScheduleResult:
     """Early and late dates, floats and the critical path of every task."""
+    return run_cpm(project)[0]
+
+
+def run_cpm(project: Project) -> tuple[ScheduleResult, CpmPasses | None]:
+    """The schedule and, when it could be computed, the passes' state (for leveling)."""
     network, diagnostics = build_network(project)
     if network is None or has_errors(diagnostics):
-        return _invalid(project, diagnostics)
+        return _invalid(project, diagnostics), None
     try:
-        return _Passes(project, network, diagnostics).run()
+        passes = CpmPasses(project, network, diagnostics)
+        return passes.run(), passes
     except HorizonExceededError as exc:
         diagnostics.append(error("horizon_exceeded", str(exc), "project", ("project",)))
-        return _invalid(project, diagnostics)
+        return _invalid(project, diagnostics), None
 
 
 def _invalid(project: Project, diagnostics: list[Diagnostic]) -> ScheduleResult:
@@ -34,7 +41,9 @@ def _invalid(project: Project, diagnostics: list[Diagnostic]) -> ScheduleResult:
     )
 
 
-class _Passes:
+class CpmPasses:
+    """Early and late positions of every network node; ``run`` turns them into a result."""
+
     def __init__(self, project: Project, network: Network, diagnostics: list[Diagnostic]) -> None:
         self.project = project
         self.net = network
@@ -98,66 +107,18 @@ class _Passes:
         return self.ls_w[j] - self.es_w[j]
 
     def _result(self, start: int) -> ScheduleResult:
-        project, net = self.project, self.net
-        tasks = project.tasks
-        n = len(tasks)
-        total = [0] * n
-        free = [0] * n
-        critical = [False] * n
-        for j in range(n):
-            if not tasks[j].is_summary:
+        tasks = self.project.tasks
+        total = [0] * len(tasks)
+        free = [0] * len(tasks)
+        for j, task in enumerate(tasks):
+            if not task.is_summary:
                 total[j] = self._total_float(j)
                 free[j] = max(0, min(self.free_float(j), total[j]))
-                critical[j] = total[j] <= 0
-        index = {task.id: j for j, task in enumerate(tasks)}
-        for j in range(n - 1, -1, -1):  # children come after their parent in WBS order
-            task = tasks[j]
-            if task.is_summary:
-                kids = [index[c] for c in task.children]
-                self.es[j] = min(self.es[c] for c in kids)
-                self.ef[j] = max(self.ef[c] for c in kids)
-                self.ls[j] = min(self.ls[c] for c in kids)
-                self.lf[j] = max(self.lf[c] for c in kids)
-                total[j] = min(total[c] for c in kids)
-                free[j] = min(free[c] for c in kids)
-                critical[j] = total[j] <= 0
-        self.diagnostics.extend(constraint_diagnostics(project, net, self.es, self.ef))
-        p = net.project_timeline
-        scheduled = tuple(
-            ScheduledTask(
-                id=task.id,
-                name=task.name,
-                wbs=task.wbs,
-                start=self.es[j],
-                finish=self.ef[j],
-                early_start=self.es[j],
-                early_finish=self.ef[j],
-                late_start=self.ls[j],
-                late_finish=self.lf[j],
-                duration=(
-                    p.work_at(self.ef[j]) - p.work_at(self.es[j])
-                    if task.is_summary
-                    else net.duration[j]
-                ),
-                total_float=total[j],
-                free_float=free[j],
-                critical=critical[j],
-                milestone=task.is_milestone,
-                summary=task.is_summary,
-                resources=tuple(a.resource for a in task.assignments),
-            )
-            for j, task in enumerate(tasks)
-        )
-        path = sorted(
-            (j for j in net.order if j < n and critical[j]),
-            key=lambda j: (self.es[j], self.ef[j], j),
-        )
-        return ScheduleResult(
-            ScheduleStatus.SCHEDULED,
-            project.origin_datetime,
-            scheduled,
-            tuple(tasks[j].id for j in path),
-            tuple(self.diagnostics),
-            start,
-            self.finish,
+        return assemble(
+            self.project,
+            self.net,
+            Dates(self.es, self.ef, self.es, self.ef, self.ls, self.lf, total, free),
+            self.diagnostics,
+            start=start,
+            finish=self.finish,
         )
