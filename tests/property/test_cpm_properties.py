@@ -42,7 +42,11 @@ def calendars(draw: st.DrawFn, cid: str) -> Calendar:
 
 @st.composite
 def projects(
-    draw: st.DrawFn, *, any_calendar: bool = True, negative_lags: bool = True, max_calendars: int = 3
+    draw: st.DrawFn,
+    *,
+    any_calendar: bool = True,
+    negative_lags: bool = True,
+    max_calendars: int = 3,
 ) -> Project:
     cal_count = draw(st.integers(1, max_calendars)) if any_calendar else 1
     cals = (
@@ -140,7 +144,9 @@ def test_early_dates_are_as_early_as_the_links_allow(project: Project) -> None:
         earlier_finish = cal.finish_after(earlier, task.duration)
         violated = False
         for dep in task.dependencies:
-            bound = lag_cal.shift(_anchor(result, dep.predecessor, not dep.type.from_start), dep.lag)
+            bound = lag_cal.shift(
+                _anchor(result, dep.predecessor, not dep.type.from_start), dep.lag
+            )
             mine = earlier_finish if dep.type.to_finish else earlier
             violated = violated or mine < bound
         assert violated, f"{task.id} could start one working minute sooner"
@@ -199,7 +205,8 @@ def test_a_critical_chain_spans_the_project(project: Project) -> None:
     lag_cal = _oracles(project)[project.calendar]
     cals = _oracles(project)
     ends = [s for s in result.tasks if s.finish == result.finish]
-    assert ends and all(s.critical for s in ends)
+    assert ends
+    assert all(s.critical for s in ends)
     current = ends[0]
     for _ in range(len(project.tasks) + 1):
         task = by_id[current.id]
@@ -234,7 +241,137 @@ def test_scheduling_is_deterministic(project: Project) -> None:
 
 
 def test_origin_is_the_start_date_midnight() -> None:
-    project = Project("p", "P", ORIGIN, "c0", {"c0": Calendar("c0", WeekPattern(tuple(((0, 1440),) for _ in range(7))))},  # type: ignore[arg-type]
-                      (Task("a", "A", "1", duration=60),))
+    project = Project(
+        "p",
+        "P",
+        ORIGIN,
+        "c0",
+        {"c0": Calendar("c0", WeekPattern(tuple(((0, 1440),) for _ in range(7))))},  # type: ignore[arg-type]
+        (Task("a", "A", "1", duration=60),),
+    )
     result = schedule_project(project)
     assert result.at(result.task("a").finish) == datetime(2027, 1, 4, 1, 0)
+
+
+@st.composite
+def projects_with_a_summary(draw: st.DrawFn) -> tuple[Project, list[str]]:
+    """A random network where a block of tasks is grouped under summary 's', and links go to and
+    from the summary. Returns the project and the leaf ids under 's'."""
+    base = draw(projects())
+    tasks = list(base.tasks)
+    n = len(tasks)
+    lo = draw(st.integers(0, n - 1))
+    hi = draw(st.integers(lo + 1, n))
+    block = tasks[lo:hi]
+    block_ids = {t.id for t in block}
+    inner = [
+        Task(
+            id=t.id,
+            name=t.name,
+            wbs=f"{lo + 1}.{k + 1}",
+            parent="s",
+            duration=t.duration,
+            milestone=t.milestone,
+            calendar=t.calendar,
+            dependencies=tuple(d for d in t.dependencies if d.predecessor in block_ids),
+        )
+        for k, t in enumerate(block)
+    ]
+    before = [t.id for t in tasks[:lo]]
+    incoming = (
+        [
+            Dependency(p, draw(st.sampled_from(list(DependencyType))), draw(st.integers(-300, 300)))
+            for p in draw(st.sets(st.sampled_from(before), max_size=2))
+        ]
+        if before
+        else []
+    )
+    summary = Task(
+        id="s",
+        name="S",
+        wbs=str(lo + 1),
+        children=tuple(t.id for t in inner),
+        dependencies=tuple(incoming),
+    )
+    after = []
+    for t in tasks[hi:]:
+        deps = tuple(d for d in t.dependencies if d.predecessor not in block_ids)
+        if draw(st.booleans()):
+            deps += (Dependency("s", draw(st.sampled_from(list(DependencyType))), 0),)
+        after.append(
+            Task(
+                id=t.id,
+                name=t.name,
+                wbs=t.wbs,
+                duration=t.duration,
+                milestone=t.milestone,
+                calendar=t.calendar,
+                dependencies=deps,
+            )
+        )
+    project = Project(
+        id="p",
+        name="P",
+        start=ORIGIN,
+        calendar="c0",
+        calendars=base.calendars,
+        tasks=(*tasks[:lo], summary, *inner, *after),
+    )
+    return project, [t.id for t in inner]
+
+
+@given(projects_with_a_summary())
+def test_a_link_to_or_from_a_summary_holds_for_every_leaf(case: tuple[Project, list[str]]) -> None:
+    project, leaves = case
+    result = schedule_project(project)
+    assert result.ok, result.diagnostics
+    lag_cal = _oracles(project)[project.calendar]
+    for task in project.tasks:
+        succs = leaves if task.id == "s" else [task.id]
+        for dep in task.dependencies:
+            preds = leaves if dep.predecessor == "s" else [dep.predecessor]
+            for p in preds:
+                for q in succs:
+                    before = _anchor(result, p, finish=not dep.type.from_start)
+                    after = _anchor(result, q, finish=dep.type.to_finish)
+                    assert after >= lag_cal.shift(before, dep.lag), (p, q, dep)
+    s = result.task("s")
+    assert s.start == min(result.task(x).start for x in leaves)
+    assert s.finish == max(result.task(x).finish for x in leaves)
+    assert s.total_float == min(result.task(x).total_float for x in leaves)
+
+
+@given(projects(), st.data())
+def test_constraints_bound_the_dates_and_misses_show_as_negative_float(
+    project: Project, data: st.DataObject
+) -> None:
+    """start_no_earlier_than is always honoured; a finish_no_later_than is either met, or missed
+    with a warning and negative float on that task."""
+    chosen = data.draw(st.sampled_from(project.tasks))
+    snet = data.draw(st.integers(0, 20 * 1440))
+    fnlt = data.draw(st.integers(0, 40 * 1440))
+    origin = datetime(ORIGIN.year, ORIGIN.month, ORIGIN.day)
+    constrained = Task(
+        id=chosen.id,
+        name=chosen.name,
+        wbs=chosen.wbs,
+        duration=chosen.duration,
+        milestone=chosen.milestone,
+        calendar=chosen.calendar,
+        dependencies=chosen.dependencies,
+        start_no_earlier_than=origin + timedelta(minutes=snet),
+        finish_no_later_than=origin + timedelta(minutes=fnlt),
+    )
+    tasks = tuple(constrained if t.id == chosen.id else t for t in project.tasks)
+    project = Project(
+        id="p", name="P", start=ORIGIN, calendar="c0", calendars=project.calendars, tasks=tasks
+    )
+    result = schedule_project(project)
+    s = result.task(chosen.id)
+    assert s.start >= snet
+    codes = {d.code for d in result.diagnostics if d.subject == f"task:{chosen.id}"}
+    if s.finish > fnlt:
+        assert codes & {"finish_no_later_than_missed", "conflicting_constraints"}
+        assert s.total_float < 0
+    else:
+        assert not codes & {"finish_no_later_than_missed"}

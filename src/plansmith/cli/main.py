@@ -10,7 +10,7 @@ import json
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -49,19 +49,33 @@ def schedule(
     outcome = schedule_plan_file(plan)
     err = Console(stderr=True)
     print_diagnostics(err, outcome.diagnostics)
-    if output_format is OutputFormat.JSON:
-        text = json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) + "\n"
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-    elif outcome.ok and outcome.result is not None and outcome.project is not None:
-        if output is None:
-            print_schedule(Console(), outcome.project, outcome.result)
-        else:
-            with output.open("w", encoding="utf-8") as handle:
-                print_schedule(Console(file=handle), outcome.project, outcome.result)
+    try:
+        if output_format is OutputFormat.JSON:
+            text = json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) + "\n"
+            if output is None:
+                typer.echo(text, nl=False)
+            else:
+                output.write_text(text, encoding="utf-8")
+        elif outcome.ok and outcome.result is not None and outcome.project is not None:
+            if output is None:
+                print_schedule(Console(), outcome.project, outcome.result)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    print_schedule(Console(file=handle), outcome.project, outcome.result)
+    except OSError as exc:
+        _cannot_write(err, output, exc)
     raise typer.Exit(0 if outcome.ok else 1)
+
+
+def _cannot_write(err: Console, target: Path | None, exc: OSError) -> NoReturn:
+    """A path the user gave that cannot be written: one line, exit 2, nothing half-written."""
+    err.print(
+        f"error[output_not_writable]: cannot write {target}: {exc.strerror or exc}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -98,6 +112,8 @@ def new(
     except StarterExistsError as exc:
         err.print(f"error[file_exists]: {exc}", markup=False)
         raise typer.Exit(1) from None
+    except OSError as exc:
+        _cannot_write(err, output, exc)
     typer.echo(f"Wrote {written}; schedule it with: plansmith schedule {written}")
 
 

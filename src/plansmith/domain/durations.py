@@ -13,6 +13,7 @@ from typing import NewType
 
 WorkMinutes = NewType("WorkMinutes", int)
 
+_LONGEST = 100 * 366 * 24 * 60
 _DURATION = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(min|m|h|d|w)?\s*$")
 
 
@@ -49,6 +50,8 @@ def parse_duration(
         "w": hours_per_week * 60.0,
     }[unit]
     minutes = amount * per_unit
+    if not math.isfinite(minutes) or abs(minutes) > _LONGEST:
+        raise DurationError(f"'{text}' is longer than a plan can hold (100 years of work)")
     if minutes < 0 and not allow_negative:
         raise DurationError(f"'{text}' is negative; only lags may be negative")
     rounded = math.ceil(minutes - 1e-9) if minutes >= 0 else -math.ceil(-minutes - 1e-9)

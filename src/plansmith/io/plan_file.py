@@ -8,8 +8,10 @@ scheduling engine's to check, so every face that builds a project gets the same 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -101,22 +103,48 @@ def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
     return LoadedPlan(source, project, [source.place(d) for d in diagnostics])
 
 
+# Codes our own validators raise (see plan_schema); anything else from Pydantic is mapped.
+_OWN_CODES = frozenset(
+    {
+        "invalid_value",
+        "invalid_date",
+        "invalid_time_range",
+        "invalid_timezone",
+        "invalid_currency",
+        "invalid_duration",
+        "missing_key",
+        "unknown_key",
+    }
+)
+
+
 def _from_pydantic(exc: ValidationError) -> list[Diagnostic]:
     out = []
     for item in exc.errors(include_url=False):
         kind = item["type"]
         loc: DocPath = tuple(item["loc"])
-        code = _PYDANTIC_CODES.get(kind, kind if "_" in kind and kind.islower() else "")
-        if code == "unknown_key":
-            out.append(error(code, f"unknown key '{loc[-1]}'", None, loc))
-        elif code == "missing_key":
+        if kind == "missing":
             where = _describe(loc[:-1])
-            out.append(error(code, f"{where} is missing required key '{loc[-1]}'", None, loc[:-1]))
-        elif code in _PYDANTIC_CODES.values() or not code.endswith(("_type", "_parsing")):
-            message = item["msg"].removeprefix("Value error, ")
-            out.append(error(code or "invalid_value", f"{_describe(loc)}: {message}", None, loc))
+            out.append(
+                error("missing_key", f"{where} is missing required key '{loc[-1]}'", None, loc[:-1])
+            )
+            continue
+        if kind == "extra_forbidden":
+            out.append(error("unknown_key", f"unknown key '{loc[-1]}'", None, loc))
+            continue
+        ctx = item.get("ctx") or {}
+        if "at" in ctx:  # our validators name the offending key or index inside the value
+            loc = (*loc, ctx["at"])
+        if kind in _OWN_CODES:
+            code = kind
+        elif kind in _PYDANTIC_CODES:
+            code = _PYDANTIC_CODES[kind]
+        elif kind.endswith("_type") or "parsing" in kind:
+            code = "invalid_type"
         else:
-            out.append(error("invalid_type", f"{_describe(loc)}: {item['msg']}", None, loc))
+            code = "invalid_value"
+        message = item["msg"].removeprefix("Value error, ")
+        out.append(error(code, f"{_describe(loc)}: {message}", None, loc))
     return out
 
 
@@ -306,7 +334,9 @@ class _ProjectBuilder:
                     (*path, "effort"),
                 )
             elif effort is not None and units > 0:
-                duration = -(-effort * 1000 // round(units * 1000))  # ceil, exact in thousandths
+                # Exact: units as written (0.3333 is 3333/10000), rounded up to the minute.
+                exact = sum(Fraction(str(a.units)) for a in assignments)
+                duration = math.ceil(Fraction(effort) / exact)
         dependencies = [
             Dependency(pid, DependencyType.FS, 0, (*path, "after", k))
             for k, pid in enumerate(spec.after)

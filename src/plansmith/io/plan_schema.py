@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -45,14 +46,28 @@ def _id(value: Any) -> str:
     return value
 
 
+# Plans are about the working lifetimes of people; this keeps every date arithmetic in range.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def _in_range(day: date) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "invalid_date",
+            "{value} is outside the years {first}-{last} that plans can use",
+            {"value": day.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return day
+
+
 def _date(value: Any) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.date())
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            return _in_range(date.fromisoformat(value.strip()))
         except ValueError:
             pass
     raise PydanticCustomError(
@@ -63,12 +78,16 @@ def _date(value: Any) -> date:
 def _instant(value: Any) -> date | datetime:
     """A constraint instant: a whole day (YYYY-MM-DD) or a minute (YYYY-MM-DDTHH:MM)."""
     if isinstance(value, datetime):
+        _in_range(value.date())
         return value.replace(tzinfo=None, second=0, microsecond=0)
     if isinstance(value, str) and _INSTANT.match(value.strip()):
         try:
-            return datetime.fromisoformat(value.strip())
+            instant = datetime.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            _in_range(instant.date())
+            return instant
     return _date(value)
 
 
@@ -77,10 +96,11 @@ def _date_range(value: Any) -> DateRange:
     if isinstance(value, dict):
         unknown = set(value) - {"date", "from", "to", "name"}
         if unknown:
+            key = sorted(map(str, unknown))[0]
             raise PydanticCustomError(
                 "unknown_key",
-                "unknown key '{key}' in a date entry (use date, or from and to, and name)",
-                {"key": sorted(map(str, unknown))[0]},
+                "unknown key '{at}' in a date entry (use date, or from and to, and name)",
+                {"at": key},
             )
         name = str(value.get("name") or "")
         if "date" in value and "from" not in value and "to" not in value:
@@ -121,12 +141,29 @@ def _time_range(value: Any) -> tuple[int, int]:
     return start, end
 
 
-def _day_ranges(ranges: list[tuple[int, int]]) -> DayRanges:
-    ordered = sorted(ranges)
-    for (_, end), (start, _) in pairwise(ordered):
+def _disjoint(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Refuse overlapping ranges, pointing at the later one."""
+    ordered = sorted((r, k) for k, r in enumerate(ranges))
+    for ((_, end), _), ((start, _), k) in pairwise(ordered):
         if start < end:
-            raise PydanticCustomError("invalid_time_range", "working time ranges overlap")
-    return tuple(ordered)
+            raise PydanticCustomError(
+                "invalid_time_range", "this range overlaps another one of the same day", {"at": k}
+            )
+    return ranges
+
+
+def _day_ranges(ranges: list[tuple[int, int]]) -> DayRanges:
+    return tuple(sorted(ranges))
+
+
+def _duration_text(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PydanticCustomError(
+            "invalid_duration",
+            "'{value}' is not a duration: use a number with min, h, d or w, e.g. '90min', '2.5d'",
+            {"value": str(value)},
+        )
+    return value
 
 
 Id = Annotated[str, PlainValidator(_id)]
@@ -134,9 +171,10 @@ Day = Annotated[date, PlainValidator(_date)]
 Instant = Annotated[date | datetime, PlainValidator(_instant)]
 DateEntry = Annotated[DateRange, PlainValidator(_date_range)]
 TimeRange = Annotated[tuple[int, int], PlainValidator(_time_range)]
+DayHours = Annotated[list[TimeRange], AfterValidator(_disjoint)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Durations stay text until the project's hours per day and week are known.
-DurationText = str | int | float
+DurationText = Annotated[str | int | float, PlainValidator(_duration_text)]
 
 
 def _lower(value: Any) -> Any:
@@ -156,8 +194,8 @@ class ProjectSpec(_Spec):
     name: str
     start: Day
     calendar: Id | None = None
-    hours_per_day: float = Field(8.0, gt=0, le=24)
-    hours_per_week: float = Field(40.0, gt=0, le=168)
+    hours_per_day: float = Field(8.0, gt=0, le=24, allow_inf_nan=False)
+    hours_per_week: float = Field(40.0, gt=0, le=168, allow_inf_nan=False)
     currency: str = "USD"
     timezone: str = "UTC"
 
@@ -188,9 +226,9 @@ class ProjectSpec(_Spec):
 
 class CalendarSpec(_Spec):
     name: str = ""
-    week: dict[Weekday, list[TimeRange]] | None = None
+    week: dict[Weekday, DayHours] | None = None
     workdays: list[Annotated[Weekday, BeforeValidator(_lower)]] | None = None
-    hours: list[TimeRange] | None = None
+    hours: DayHours | None = None
     holidays: list[DateEntry] = []
 
     @model_validator(mode="after")
@@ -219,8 +257,8 @@ class ResourceSpec(_Spec):
     id: Id
     name: str | None = None
     kind: Annotated[Literal["person", "equipment"], BeforeValidator(_lower)] = "person"
-    capacity: float = Field(1.0, gt=0)
-    rate: Decimal | None = Field(None, ge=0)
+    capacity: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
+    rate: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
     calendar: Id | None = None
     vacations: list[DateEntry] = []
     skills: list[str] = []

@@ -21,18 +21,46 @@ from plansmith.domain.diagnostics import (
 
 
 class _PlanLoader(yaml.CSafeLoader):
-    """The C safe loader, refusing duplicate keys instead of keeping the last one silently."""
+    """The C safe loader, refusing duplicate and non-scalar keys instead of keeping the last one
+    or crashing, and leaving impossible dates (2027-02-30) as text for the schema to locate."""
 
-    duplicate_keys: list[tuple[str, yaml.Mark]]
+    problems: list[tuple[str, str, yaml.Mark]]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
-        for key_node, _ in node.value:
+        kept = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(
+                    (
+                        "invalid_type",
+                        "a key must be a plain word, not a list or mapping",
+                        key_node.start_mark,
+                    )
+                )
+                continue
             key = key_node.value
             if key in seen:
-                self.duplicate_keys.append((str(key), key_node.start_mark))
+                self.problems.append(
+                    (
+                        "duplicate_key",
+                        f"key '{key}' appears twice in the same mapping",
+                        key_node.start_mark,
+                    )
+                )
             seen.add(key)
+            kept.append((key_node, value_node))
+        node.value = kept
         return super().construct_mapping(node, deep=deep)
+
+    def construct_timestamp_or_text(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _PlanLoader.construct_timestamp_or_text)
 
 
 @dataclass
@@ -47,9 +75,21 @@ class YamlSource:
     def load(self) -> tuple[Any, list[Diagnostic]]:
         """The document as plain Python data, or None with a located ``yaml_syntax`` error."""
         loader = _PlanLoader(self.text)
-        loader.duplicate_keys = []
+        loader.problems = []
         try:
             data = loader.get_single_data()
+        except yaml.reader.ReaderError as exc:
+            line = self.text.count("\n", 0, exc.position) + 1
+            column = exc.position - (self.text.rfind("\n", 0, exc.position) + 1) + 1
+            return None, [
+                Diagnostic(
+                    "yaml_syntax",
+                    Severity.ERROR,
+                    f"YAML syntax error: character {exc.character!r} is not allowed here",
+                    None,
+                    SourceLocation(self.filename, line, column),
+                )
+            ]
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
@@ -60,11 +100,7 @@ class YamlSource:
             return None, [self._at(None, "yaml_syntax", f"YAML error: {exc}")]
         finally:
             loader.dispose()
-        problems = [
-            self._at(mark, "duplicate_key", f"key '{key}' appears twice in the same mapping")
-            for key, mark in loader.duplicate_keys
-        ]
-        return data, problems
+        return data, [self._at(mark, code, message) for code, message, mark in loader.problems]
 
     def _at(self, mark: yaml.Mark | None, code: str, message: str) -> Diagnostic:
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

@@ -44,7 +44,14 @@ class CalendarBook:
                 self._timelines[calendar.id] = Timeline(calendar, self.project.start)
             except HorizonExceededError as exc:
                 self._timelines[calendar.id] = None
-                self.diagnostics.append(error("calendar_no_working_time", str(exc)))
+                self.diagnostics.append(
+                    error(
+                        "calendar_no_working_time",
+                        str(exc),
+                        f"calendar:{calendar.id}",
+                        _calendar_path(calendar.id),
+                    )
+                )
         return self._timelines[calendar.id]
 
     def _own_calendar(self, task: Task) -> str | None:
@@ -113,3 +120,11 @@ class CalendarBook:
             )
             return None
         return combined
+
+
+def _calendar_path(calendar_id: str) -> tuple[str, ...]:
+    """Where a calendar was defined; compiled ones (a resource's, an intersection) point at the
+    holidays, the usual way a calendar loses all its working time."""
+    if ":" in calendar_id:
+        return ("holidays",)
+    return ("calendars", calendar_id)

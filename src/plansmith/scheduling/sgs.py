@@ -44,6 +44,9 @@ class LevelingProblem:
     demands: tuple[Demand, ...]
     capacities: tuple[int, ...]
     pinned: tuple[int | None, ...]  # positions that never move (work already started)
+    # With "level within float": no node moves past these positions; where resources do not
+    # allow it in time the node stays at its earliest position, overbooked, and is reported.
+    latest: tuple[int, ...] | None = None
 
     def empty_profiles(self) -> list[ResourceProfile]:
         return [ResourceProfile(c) for c in self.capacities]
@@ -81,7 +84,7 @@ def serial_forward(problem: LevelingProblem, sequence: Sequence[int]) -> Placeme
     n = problem.node_count
     position, start, finish = [0] * n, [0] * n, [0] * n
     profiles = _prebook(problem, start, finish, position)
-    demands, pinned = problem.demands, problem.pinned
+    demands, pinned, latest = problem.demands, problem.pinned, problem.latest
     for j in sequence:
         if pinned[j] is not None:
             continue
@@ -89,11 +92,16 @@ def serial_forward(problem: LevelingProblem, sequence: Sequence[int]) -> Placeme
         a, b = space.span(j, p)
         demand = demands[j]
         if demand and a < b:
+            first = p
             conflict = _fits(profiles, demand, a, b)
             while conflict is not None:
                 p = max(p, space.starting_at_or_after(j, conflict[1]))
+                if latest is not None and p > latest[j]:
+                    p = first  # cannot be resolved within float: stay put, overbooked
+                    break
                 a, b = space.span(j, p)
                 conflict = _fits(profiles, demand, a, b)
+            a, b = space.span(j, p)
             _book(profiles, demand, a, b)
         position[j], start[j], finish[j] = p, a, b
     return Placement(position, start, finish)

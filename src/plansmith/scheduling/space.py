@@ -100,6 +100,10 @@ class WorkSpace:
             for ks in net.outgoing
         ]
 
+    def release(self, j: int) -> int:
+        """The earliest position the project start and ``j``'s own constraints allow."""
+        return self._release[j]
+
     def earliest(self, j: int, start: Sequence[int], finish: Sequence[int]) -> int:
         d = self.duration[j]
         w = self._release[j]

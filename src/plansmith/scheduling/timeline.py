@@ -22,11 +22,11 @@ from plansmith.domain.calendar import MINUTES_PER_DAY, Calendar
 
 _INITIAL_DAYS_BEFORE = 400
 _INITIAL_DAYS_AFTER = 3 * 366
-_MAX_DAYS = 200 * 366
+_MAX_DAYS = 100 * 366  # the horizon, each way from the origin
 
 
 class HorizonExceededError(Exception):
-    """The calendar has no working time within two centuries of the project origin."""
+    """The calendar has no working time within a century of the project origin."""
 
 
 class Timeline:
@@ -80,15 +80,15 @@ class Timeline:
         self._hi = self._hi_day * MINUTES_PER_DAY
 
     def _grow(self, *, before: bool = False, after: bool = False) -> None:
+        """Double the compiled range in the direction needed, up to the horizon."""
         span = self._hi_day - self._lo_day
-        if before:
-            self._lo_day -= span
-        if after:
-            self._hi_day += span
-        if -self._lo_day > _MAX_DAYS or self._hi_day > _MAX_DAYS:
+        lo = max(self._lo_day - span, -_MAX_DAYS) if before else self._lo_day
+        hi = min(self._hi_day + span, _MAX_DAYS) if after else self._hi_day
+        if (lo, hi) == (self._lo_day, self._hi_day):
             raise HorizonExceededError(
                 f"calendar '{self.calendar.id}' has too little working time to schedule this plan"
             )
+        self._lo_day, self._hi_day = lo, hi
         self._compile()
 
     # -- queries -------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Reserved layer: the REST API (FastAPI); see docs/architecture.md."""

@@ -1,0 +1,425 @@
+"""Resource leveling: a schedule in which no resource is ever booked beyond its capacity.
+
+``fast`` samples priority-rule schedules (serial and parallel generation, several rules, then
+regret-based biased random sampling) and improves each by forward-backward justification, within
+a time or schedule budget; ``optimal`` hands the best of those to CP-SAT as a hint (see
+:mod:`plansmith.scheduling.cpsat`). Both keep every link, calendar and constraint of the
+critical-path schedule, and both explain each delay (:mod:`plansmith.scheduling.explain`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from plansmith.domain.diagnostics import Diagnostic, error
+from plansmith.domain.model import Project
+from plansmith.scheduling.assemble import Dates, assemble
+from plansmith.scheduling.cpm import CpmPasses, run_cpm
+from plansmith.scheduling.explain import DelayReason, ResourceLoad, delay_reasons, resource_loads
+from plansmith.scheduling.priorities import (
+    Rule,
+    activity_list,
+    count_total_successors,
+    ranks,
+    regret_sampler,
+    rule_values,
+)
+from plansmith.scheduling.profile import MILLI
+from plansmith.scheduling.result import ScheduleResult
+from plansmith.scheduling.sgs import (
+    LevelingProblem,
+    Placement,
+    parallel_forward,
+    serial_backward,
+    serial_forward,
+)
+from plansmith.scheduling.space import CalendarSpace, TimeSpace, WorkSpace
+
+
+class LevelMode(StrEnum):
+    FAST = "fast"
+    OPTIMAL = "optimal"
+
+
+class LevelStatus(StrEnum):
+    OPTIMAL = "optimal"  # proven: no shorter schedule exists
+    FEASIBLE = "feasible"  # a valid schedule, optimality not proven
+    TIMEOUT = "timeout"  # the exact solver ran out of time before improving on the hint
+    INVALID = "invalid"  # errors in the input
+
+
+@dataclass(frozen=True)
+class LevelingOptions:
+    mode: LevelMode = LevelMode.FAST
+    time_limit: float = 1.0
+    schedules: int | None = None
+    seed: int = 0
+    within_float: bool = False
+
+
+@dataclass(frozen=True)
+class LevelingResult:
+    schedule: ScheduleResult
+    status: LevelStatus
+    mode: LevelMode
+    unleveled_finish: int = 0
+    lower_bound: int = 0
+    schedules: int = 0
+    seconds: float = 0.0
+    delay_reasons: dict[str, tuple[DelayReason, ...]] = field(default_factory=dict)
+    loads: tuple[ResourceLoad, ...] = ()
+
+    @property
+    def finish(self) -> int:
+        return self.schedule.finish
+
+    @property
+    def gap(self) -> float | None:
+        """(finish - lower bound) / finish, in working time from the project start."""
+        span = self.schedule.finish - self.schedule.start
+        if not self.schedule.ok or span <= 0:
+            return None
+        return max(0.0, (self.schedule.finish - self.lower_bound) / span)
+
+
+@dataclass(frozen=True)
+class LevelingModel:
+    """Everything the search needs, built once per plan."""
+
+    passes: CpmPasses
+    problem: LevelingProblem
+    predecessors: tuple[tuple[int, ...], ...]
+    successors: tuple[tuple[int, ...], ...]
+    task_count: int
+    rule_ranks: dict[Rule, list[float]]
+    late_position: list[int]  # unleveled late positions: the "within float" limit
+    lower_bound: int  # on the space's axis
+
+
+def level_project(project: Project, options: LevelingOptions | None = None) -> LevelingResult:
+    options = options or LevelingOptions()
+    began = time.perf_counter()
+    cpm, passes = run_cpm(project)
+    if passes is None or not cpm.ok:
+        return LevelingResult(cpm, LevelStatus.INVALID, options.mode)
+    model, problems = build_model(project, passes)
+    if model is not None and options.within_float:
+        limited = replace(model.problem, latest=tuple(model.late_position))
+        model = replace(model, problem=limited)
+    if model is None:
+        invalid = ScheduleResult(
+            cpm.status.INVALID, cpm.origin, (), (), (*cpm.diagnostics, *problems)
+        )
+        return LevelingResult(invalid, LevelStatus.INVALID, options.mode)
+    best, count = search(model, options, began)
+    status = LevelStatus.FEASIBLE
+    if options.mode is LevelMode.OPTIMAL:
+        from plansmith.scheduling.cpsat import solve_optimal
+
+        remaining = max(0.1, options.time_limit)
+        best, status, bound = solve_optimal(model, best, remaining, options.within_float)
+        model = replace(model, lower_bound=max(model.lower_bound, bound))
+    if model.lower_bound >= _makespan(best, model.task_count):
+        status = LevelStatus.OPTIMAL
+    return _result(project, model, cpm, best, status, options, count, time.perf_counter() - began)
+
+
+def build_model(
+    project: Project, passes: CpmPasses
+) -> tuple[LevelingModel | None, list[Diagnostic]]:
+    net = passes.net
+    n = len(net.node_task)
+    task_count = len(project.tasks)
+    resource_index = {r.id: i for i, r in enumerate(project.resources)}
+    capacities = tuple(round(r.capacity * MILLI) for r in project.resources)
+    problems: list[Diagnostic] = []
+    demands: list[tuple[tuple[int, int], ...]] = []
+    for j in range(n):
+        if j >= task_count or net.instant[j]:
+            demands.append(())
+            continue
+        task = project.tasks[j]
+        merged: dict[int, int] = {}
+        for a in task.assignments:
+            r = resource_index[a.resource]
+            merged[r] = merged.get(r, 0) + round(a.units * MILLI)
+        for r, units in merged.items():
+            if units > capacities[r]:
+                problems.append(
+                    error(
+                        "demand_exceeds_capacity",
+                        f"task '{task.id}' needs {units / MILLI:g} of resource "
+                        f"'{project.resources[r].id}', which has only {capacities[r] / MILLI:g}",
+                        f"task:{task.id}",
+                        (*task.origin, "assign"),
+                    )
+                )
+        demands.append(tuple(sorted(merged.items())))
+    if problems:
+        return None, problems
+    space = _choose_space(passes, task_count)
+    preds: list[set[int]] = [set() for _ in range(n)]
+    succs: list[set[int]] = [set() for _ in range(n)]
+    for e in net.edges:
+        preds[e.succ].add(e.pred)
+        succs[e.pred].add(e.succ)
+    predecessors = tuple(tuple(sorted(p)) for p in preds)
+    successors = tuple(tuple(sorted(s)) for s in succs)
+    axis = space.from_wall
+    early = [axis(t) for t in passes.es]
+    late_start = [axis(t) for t in passes.ls]
+    late_finish = [axis(t) for t in passes.lf]
+    weight = [
+        sum(units / capacities[r] for r, units in demands[j]) * net.duration[j] for j in range(n)
+    ]
+    total = count_total_successors(net.order, successors)
+    priority = [project.tasks[net.node_task[j]].priority for j in range(n)]
+    rule_ranks = {
+        rule: ranks(
+            rule_values(
+                rule,
+                early_start=early,
+                late_start=late_start,
+                late_finish=late_finish,
+                duration=list(net.duration),
+                successors=successors,
+                total_successors=total,
+                resource_weight=weight,
+            ),
+            priority,
+        )
+        for rule in Rule
+    }
+    problem = LevelingProblem(
+        space=space,
+        node_count=n,
+        order=net.order,
+        demands=tuple(demands),
+        capacities=capacities,
+        pinned=tuple([None] * n),
+        latest=None,
+    )
+    late_position = [
+        space.from_wall(passes.ls[j]) if net.instant[j] else passes.ls_w[j] for j in range(n)
+    ]
+    bound = _lower_bound(space, passes, demands, capacities, task_count)
+    return (
+        LevelingModel(
+            passes,
+            problem,
+            predecessors,
+            successors,
+            task_count,
+            rule_ranks,
+            late_position,
+            bound,
+        ),
+        [],
+    )
+
+
+def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
+    net = passes.net
+    project = net.project_timeline.calendar
+    same = all(
+        net.timelines[j].calendar.week == project.week
+        and net.timelines[j].calendar.holidays == project.holidays
+        for j in net.order
+        if j < task_count and not net.instant[j]
+    )
+    if same:
+        return WorkSpace(passes.rules, passes.rules.bounds.earliest_start)
+    return CalendarSpace(passes.rules)
+
+
+def _lower_bound(
+    space: TimeSpace,
+    passes: CpmPasses,
+    demands: Sequence[tuple[tuple[int, int], ...]],
+    capacities: Sequence[int],
+    task_count: int,
+) -> int:
+    """The unleveled finish, or for one calendar also each resource's total work."""
+    finish = space.from_wall(passes.finish)
+    if isinstance(space, WorkSpace):
+        start = min(
+            (space.from_wall(passes.es[j]) for j in passes.net.order if j < task_count),
+            default=0,
+        )
+        work = [0] * len(capacities)
+        for j, demand in enumerate(demands):
+            for r, units in demand:
+                work[r] += units * passes.net.duration[j]
+        for r, total in enumerate(work):
+            if capacities[r]:
+                finish = max(finish, start + -(-total // capacities[r]))
+    return finish
+
+
+def _makespan(placement: Placement, task_count: int) -> int:
+    return max(placement.finish[:task_count], default=0)
+
+
+def _key(placement: Placement, task_count: int) -> tuple[int, int]:
+    return _makespan(placement, task_count), sum(placement.finish[:task_count])
+
+
+def justify(model: LevelingModel, placement: Placement, rounds: int = 3) -> tuple[Placement, int]:
+    """Forward-backward improvement: right-justify against the makespan, then left-justify in
+    order of the right-justified starts; repeat while it shortens. Returns the schedules made."""
+    problem, n = model.problem, model.task_count
+    order = problem.order
+    best = placement
+    made = 0
+    for _ in range(rounds):
+        horizon = _makespan(best, n)
+        back_order = activity_list(
+            order, model.successors, model.predecessors, [-f for f in best.finish]
+        )
+        back = serial_backward(problem, back_order, horizon)
+        forward_order = activity_list(order, model.predecessors, model.successors, back.start)
+        forward = serial_forward(problem, forward_order)
+        made += 2
+        if _key(forward, n) < _key(best, n):
+            best = forward
+        else:
+            break
+    return best, made
+
+
+def search(model: LevelingModel, options: LevelingOptions, began: float) -> tuple[Placement, int]:
+    """The best schedule found within the budget; deterministic for a seed and a count."""
+    problem, n = model.problem, model.task_count
+    rng = random.Random(options.seed)
+    stop_at = began + options.time_limit
+    budget = options.schedules if options.schedules is not None else 1 << 62
+    best: Placement | None = None
+    count = 0
+
+    def consider(placement: Placement) -> None:
+        nonlocal best, count
+        improved, made = justify(model, placement)
+        count += 1 + made
+        if best is None or _key(improved, n) < _key(best, n):
+            best = improved
+
+    def spent() -> bool:
+        return best is not None and (count >= budget or time.perf_counter() >= stop_at)
+
+    for rule in Rule:
+        if spent():
+            break
+        rank = model.rule_ranks[rule]
+        consider(
+            serial_forward(
+                problem, activity_list(problem.order, model.predecessors, model.successors, rank)
+            )
+        )
+        if spent() or problem.latest is not None:
+            continue  # the parallel scheme cannot honour "within float"
+        consider(parallel_forward(problem, rank, model.predecessors, model.successors))
+    rules = list(Rule)
+    sampler = regret_sampler(rng)
+    while not spent():
+        rank = model.rule_ranks[rules[rng.randrange(len(rules))]]
+        sequence = activity_list(
+            problem.order, model.predecessors, model.successors, rank, choose=sampler
+        )
+        consider(serial_forward(problem, sequence))
+    assert best is not None
+    return best, count
+
+
+def _result(
+    project: Project,
+    model: LevelingModel,
+    cpm: ScheduleResult,
+    best: Placement,
+    status: LevelStatus,
+    options: LevelingOptions,
+    count: int,
+    seconds: float,
+) -> LevelingResult:
+    passes, problem = model.passes, model.problem
+    net = passes.net
+    space = problem.space
+    n = len(net.node_task)
+    rules = passes.rules
+    start, finish = _wall_dates(model, best.position)
+    horizon = _makespan(best, model.task_count)
+    back_order = activity_list(
+        problem.order, model.successors, model.predecessors, [-f for f in best.finish]
+    )
+    late = serial_backward(problem, back_order, horizon)
+    late_start, late_finish = _wall_dates(
+        model, late.position, late=True, horizon=space.to_wall(horizon)
+    )
+    total = [0] * n
+    for j in range(n):
+        if net.instant[j]:
+            tl = net.timelines[j]
+            total[j] = tl.work_at(late_start[j]) - tl.work_at(start[j])
+        else:
+            total[j] = late.position[j] - best.position[j]
+    dates = Dates(start, finish, passes.es, passes.ef, late_start, late_finish, total, [0] * n)
+    leveled_finish = max((finish[j] for j in net.order if j < model.task_count), default=0)
+    schedule = assemble(
+        project, net, dates, _engine_diagnostics(cpm), start=cpm.start, finish=leveled_finish
+    )
+    reasons = delay_reasons(project, passes, problem, start, finish, rules)
+    loads = resource_loads(project, problem, net, start, finish)
+    return LevelingResult(
+        schedule,
+        status,
+        options.mode,
+        unleveled_finish=cpm.finish,
+        lower_bound=space.to_wall(model.lower_bound),
+        schedules=count,
+        seconds=seconds,
+        delay_reasons=reasons,
+        loads=loads,
+    )
+
+
+def _engine_diagnostics(cpm: ScheduleResult) -> list[Diagnostic]:
+    """The critical-path run's diagnostics except constraint checks, which are redone on the
+    leveled dates."""
+    redone = {
+        "conflicting_constraints",
+        "must_start_on_missed",
+        "finish_no_later_than_missed",
+        "deadline_missed",
+    }
+    return [d for d in cpm.diagnostics if d.code not in redone]
+
+
+def _wall_dates(
+    model: LevelingModel, position: Sequence[int], *, late: bool = False, horizon: int = 0
+) -> tuple[list[int], list[int]]:
+    """Positions to wall-clock dates. Instants are re-derived from the placed tasks with the
+    critical-path rules (a milestone sits at the instant its links allow): earliest for a
+    schedule, latest (before ``horizon``) for late dates."""
+    net = model.passes.net
+    rules = model.passes.rules
+    space = model.problem.space
+    n = len(net.node_task)
+    start, finish = [0] * n, [0] * n
+    calendar_axis = isinstance(space, CalendarSpace)
+    for j in net.order:
+        if net.instant[j]:
+            continue
+        if calendar_axis:
+            start[j], finish[j] = rules.dates(j, position[j])
+        else:
+            tl = net.timelines[j]
+            start[j] = tl.start_of(position[j])
+            finish[j] = tl.finish_of(position[j] + net.duration[j])
+    instants = [j for j in net.order if net.instant[j]]
+    for j in reversed(instants) if late else instants:
+        t = rules.latest(j, start, finish, horizon) if late else rules.earliest(j, start, finish)
+        start[j] = finish[j] = t
+    return start, finish

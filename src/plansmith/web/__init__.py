@@ -1,0 +1,1 @@
+"""Reserved layer: the web app; see docs/architecture.md."""
