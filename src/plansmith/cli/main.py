@@ -7,6 +7,7 @@ the command itself.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -15,8 +16,13 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from plansmith.cli.render import print_diagnostics, print_schedule
-from plansmith.services.planning import schedule_plan_file
+from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
+from plansmith.scheduling.leveling import LevelingOptions, LevelMode
+from plansmith.services.planning import (
+    level_plan_file,
+    overload_plan_file,
+    schedule_plan_file,
+)
 from plansmith.services.starter import StarterExistsError, write_starter_plan
 
 app = typer.Typer(
@@ -35,6 +41,11 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class LevelChoice(StrEnum):
+    FAST = "fast"
+    OPTIMAL = "optimal"
+
+
 @app.command()
 def schedule(
     plan: PlanArg,
@@ -44,9 +55,31 @@ def schedule(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the result to this file.")
     ] = None,
+    level: Annotated[
+        LevelChoice | None,
+        typer.Option(
+            "--level",
+            help="Level resources: fast (heuristics) or optimal (CP-SAT); --level alone = fast.",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.01, help="Seconds for leveling.")
+    ] = 1.0,
+    schedules: Annotated[
+        int | None,
+        typer.Option("--schedules", min=1, help="Stop fast leveling after N schedules."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for fast leveling.")] = 0,
+    within_float: Annotated[
+        bool, typer.Option("--within-float", help="Never delay a task beyond its float.")
+    ] = False,
 ) -> None:
-    """Schedule a plan: dates, floats and the critical path."""
-    outcome = schedule_plan_file(plan)
+    """Schedule a plan: dates, floats and the critical path (and leveled, with --level)."""
+    if level is None:
+        outcome = schedule_plan_file(plan)
+    else:
+        options = LevelingOptions(LevelMode(level.value), time_limit, schedules, seed, within_float)
+        outcome = level_plan_file(plan, options)
     err = Console(stderr=True)
     print_diagnostics(err, outcome.diagnostics)
     try:
@@ -56,12 +89,12 @@ def schedule(
                 typer.echo(text, nl=False)
             else:
                 output.write_text(text, encoding="utf-8")
-        elif outcome.ok and outcome.result is not None and outcome.project is not None:
+        elif outcome.ok:
             if output is None:
-                print_schedule(Console(), outcome.project, outcome.result)
+                print_outcome(Console(), outcome)
             else:
                 with output.open("w", encoding="utf-8") as handle:
-                    print_schedule(Console(file=handle), outcome.project, outcome.result)
+                    print_outcome(Console(file=handle), outcome)
     except OSError as exc:
         _cannot_write(err, output, exc)
     raise typer.Exit(0 if outcome.ok else 1)
@@ -76,6 +109,39 @@ def _cannot_write(err: Console, target: Path | None, exc: OSError) -> NoReturn:
         soft_wrap=True,
     )
     raise typer.Exit(2)
+
+
+@app.command()
+def explain(
+    plan: PlanArg,
+    task: Annotated[str, typer.Argument(help="The id of the task to explain.")],
+    level: Annotated[LevelChoice, typer.Option("--level")] = LevelChoice.FAST,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.01)] = 1.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Say in words why a task starts when it does after leveling."""
+    outcome = level_plan_file(plan, LevelingOptions(LevelMode(level.value), time_limit, None, seed))
+    err = Console(stderr=True)
+    print_diagnostics(err, outcome.diagnostics)
+    if not outcome.ok or outcome.leveling is None:
+        raise typer.Exit(1)
+    try:
+        lines = explain_task(outcome, task)
+    except KeyError:
+        err.print(f"error[unknown_task]: no task '{task}' in {plan}", markup=False)
+        raise typer.Exit(1) from None
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command()
+def overload(plan: PlanArg) -> None:
+    """Without leveling: per resource, the periods and amounts booked over capacity."""
+    outcome = overload_plan_file(plan)
+    print_diagnostics(Console(stderr=True), outcome.diagnostics)
+    if not outcome.ok:
+        raise typer.Exit(1)
+    print_overloads(Console(), outcome)
 
 
 @app.command()
@@ -121,5 +187,19 @@ def _next_monday(today: date) -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
+LEVEL_MODES = {"fast", "optimal"}
+
+
+def with_default_level(args: list[str]) -> list[str]:
+    """``--level`` may stand alone, meaning fast: Typer options cannot take an optional value, so
+    the bare flag is completed here before parsing."""
+    out: list[str] = []
+    for k, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--level" and (k + 1 == len(args) or args[k + 1] not in LEVEL_MODES):
+            out.append("fast")
+    return out
+
+
 def main() -> None:
-    app()
+    app(args=with_default_level(sys.argv[1:]), prog_name="plansmith")

@@ -7,6 +7,8 @@ from typing import Any
 
 from plansmith.domain.diagnostics import Diagnostic
 from plansmith.domain.model import Project
+from plansmith.scheduling.explain import ResourceLoad
+from plansmith.scheduling.leveling import LevelingResult
 from plansmith.scheduling.result import ScheduleResult
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -78,3 +80,56 @@ def schedule_to_json(
     ]
     doc["critical_path"] = list(result.critical_path)
     return doc
+
+
+def loads_to_json(result: ScheduleResult, loads: Iterable[ResourceLoad]) -> list[dict[str, Any]]:
+    """Per resource: capacity, peak, the load as a step function, and where it is overbooked."""
+
+    def at(minutes: int) -> str:
+        return result.at(minutes).strftime(TIME_FORMAT)
+
+    return [
+        {
+            "id": load.resource,
+            "name": load.name,
+            "capacity": load.capacity,
+            "peak": load.peak,
+            "load": [{"from": at(a), "to": at(b), "units": u} for a, b, u in load.segments],
+            "overloads": [{"from": at(a), "to": at(b), "excess": u} for a, b, u in load.overloads],
+        }
+        for load in loads
+    ]
+
+
+def leveling_to_json(doc: dict[str, Any], leveled: LevelingResult) -> None:
+    """Add what leveling adds to a schedule document: per task ``delay_reasons``, per resource
+    its load, and the search's status and bounds."""
+    result = leveled.schedule
+
+    def at(minutes: int) -> str:
+        return result.at(minutes).strftime(TIME_FORMAT)
+
+    for task in doc["tasks"]:
+        task["delay_reasons"] = [
+            {
+                "kind": reason.kind,
+                "from": at(reason.start),
+                "to": at(reason.end),
+                "resource": reason.resource,
+                "held_by": list(reason.held_by),
+                "predecessor": reason.predecessor,
+            }
+            for reason in leveled.delay_reasons.get(task["id"], ())
+        ]
+    doc["resources"] = loads_to_json(result, leveled.loads)
+    gap = leveled.gap
+    doc["leveling"] = {
+        "mode": leveled.mode.value,
+        "status": leveled.status.value,
+        "finish": at(result.finish),
+        "unleveled_finish": at(leveled.unleveled_finish),
+        "lower_bound": at(leveled.lower_bound),
+        "gap": round(gap, 6) if gap is not None else None,
+        "schedules": leveled.schedules,
+        "seconds": round(leveled.seconds, 3),
+    }

@@ -14,10 +14,9 @@ from itertools import pairwise
 
 from plansmith.domain.model import Project
 from plansmith.scheduling.cpm import CpmPasses
-from plansmith.scheduling.network import Network
 from plansmith.scheduling.profile import MILLI
 from plansmith.scheduling.rules import LinkRules
-from plansmith.scheduling.sgs import LevelingProblem
+from plansmith.scheduling.sgs import Demand, LevelingProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +51,11 @@ class ResourceLoad:
 
 
 def _usage(
-    problem: LevelingProblem, start: Sequence[int], finish: Sequence[int], resources: int
+    demands: Sequence[Demand], start: Sequence[int], finish: Sequence[int], resources: int
 ) -> list[list[tuple[int, int, int, int]]]:
     """Per resource: (from, to, milli-units, node) of every booking, in wall-clock time."""
     out: list[list[tuple[int, int, int, int]]] = [[] for _ in range(resources)]
-    for j, demand in enumerate(problem.demands):
+    for j, demand in enumerate(demands):
         for r, units in demand:
             if start[j] < finish[j]:
                 out[r].append((start[j], finish[j], units, j))
@@ -84,13 +83,12 @@ def _segments(bookings: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, 
 
 def resource_loads(
     project: Project,
-    problem: LevelingProblem,
-    network: Network,
+    demands: Sequence[Demand],
     start: Sequence[int],
     finish: Sequence[int],
 ) -> tuple[ResourceLoad, ...]:
-    del network  # dates are already wall-clock
-    usage = _usage(problem, start, finish, len(project.resources))
+    """Each resource's use over the given wall-clock dates."""
+    usage = _usage(demands, start, finish, len(project.resources))
     return tuple(
         ResourceLoad(
             res.id,
@@ -112,7 +110,7 @@ def delay_reasons(
 ) -> dict[str, tuple[DelayReason, ...]]:
     net = passes.net
     tasks = project.tasks
-    usage = _usage(problem, start, finish, len(project.resources))
+    usage = _usage(problem.demands, start, finish, len(project.resources))
     out: dict[str, tuple[DelayReason, ...]] = {}
     for j, task in enumerate(tasks):
         if task.is_summary or net.instant[j] or start[j] <= passes.es[j]:

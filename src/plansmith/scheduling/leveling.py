@@ -20,6 +20,7 @@ from plansmith.domain.model import Project
 from plansmith.scheduling.assemble import Dates, assemble
 from plansmith.scheduling.cpm import CpmPasses, run_cpm
 from plansmith.scheduling.explain import DelayReason, ResourceLoad, delay_reasons, resource_loads
+from plansmith.scheduling.network import Network
 from plansmith.scheduling.priorities import (
     Rule,
     activity_list,
@@ -31,6 +32,7 @@ from plansmith.scheduling.priorities import (
 from plansmith.scheduling.profile import MILLI
 from plansmith.scheduling.result import ScheduleResult
 from plansmith.scheduling.sgs import (
+    Demand,
     LevelingProblem,
     Placement,
     parallel_forward,
@@ -117,7 +119,7 @@ def level_project(project: Project, options: LevelingOptions | None = None) -> L
         return LevelingResult(invalid, LevelStatus.INVALID, options.mode)
     best, count = search(model, options, began)
     status = LevelStatus.FEASIBLE
-    if options.mode is LevelMode.OPTIMAL:
+    if options.mode is LevelMode.OPTIMAL and _makespan(best, model.task_count) > model.lower_bound:
         from plansmith.scheduling.cpsat import solve_optimal
 
         remaining = max(0.1, options.time_limit)
@@ -128,17 +130,26 @@ def level_project(project: Project, options: LevelingOptions | None = None) -> L
     return _result(project, model, cpm, best, status, options, count, time.perf_counter() - began)
 
 
-def build_model(
-    project: Project, passes: CpmPasses
-) -> tuple[LevelingModel | None, list[Diagnostic]]:
-    net = passes.net
-    n = len(net.node_task)
+def unleveled_loads(project: Project) -> tuple[ScheduleResult, tuple[ResourceLoad, ...]]:
+    """The critical-path schedule and each resource's use in it, overbookings included."""
+    cpm, passes = run_cpm(project)
+    if passes is None or not cpm.ok:
+        return cpm, ()
+    demands, _, _ = task_demands(project, passes.net)
+    return cpm, resource_loads(project, demands, passes.es, passes.ef)
+
+
+def task_demands(
+    project: Project, net: Network
+) -> tuple[list[Demand], tuple[int, ...], list[Diagnostic]]:
+    """Per node, what it books of which resource (milli-units), the capacities, and a
+    diagnostic for every task that needs more than a resource has."""
     task_count = len(project.tasks)
     resource_index = {r.id: i for i, r in enumerate(project.resources)}
     capacities = tuple(round(r.capacity * MILLI) for r in project.resources)
     problems: list[Diagnostic] = []
-    demands: list[tuple[tuple[int, int], ...]] = []
-    for j in range(n):
+    demands: list[Demand] = []
+    for j in range(len(net.node_task)):
         if j >= task_count or net.instant[j]:
             demands.append(())
             continue
@@ -159,6 +170,16 @@ def build_model(
                     )
                 )
         demands.append(tuple(sorted(merged.items())))
+    return demands, capacities, problems
+
+
+def build_model(
+    project: Project, passes: CpmPasses
+) -> tuple[LevelingModel | None, list[Diagnostic]]:
+    net = passes.net
+    n = len(net.node_task)
+    task_count = len(project.tasks)
+    demands, capacities, problems = task_demands(project, net)
     if problems:
         return None, problems
     space = _choose_space(passes, task_count)
@@ -308,7 +329,10 @@ def search(model: LevelingModel, options: LevelingOptions, began: float) -> tupl
             best = improved
 
     def spent() -> bool:
-        return best is not None and (count >= budget or time.perf_counter() >= stop_at)
+        if best is None:
+            return False
+        proven = _makespan(best, n) <= model.lower_bound  # nothing shorter exists
+        return proven or count >= budget or time.perf_counter() >= stop_at
 
     for rule in Rule:
         if spent():
@@ -371,7 +395,7 @@ def _result(
         project, net, dates, _engine_diagnostics(cpm), start=cpm.start, finish=leveled_finish
     )
     reasons = delay_reasons(project, passes, problem, start, finish, rules)
-    loads = resource_loads(project, problem, net, start, finish)
+    loads = resource_loads(project, problem.demands, start, finish)
     return LevelingResult(
         schedule,
         status,
