@@ -89,6 +89,7 @@ class Task:
     finish_no_later_than: datetime | None = None
     must_start_on: datetime | None = None
     deadline: datetime | None = None
+    actual_start: datetime | None = None  # work has begun: the start is a fact, not a plan
     priority: int = 500
     calendar: str | None = None
     notes: str = ""

@@ -361,6 +361,7 @@ class _ProjectBuilder:
             finish_no_later_than=_end_instant(spec.finish_no_later_than),
             must_start_on=_start_instant(spec.must_start_on),
             deadline=_end_instant(spec.deadline),
+            actual_start=_start_instant(spec.actual_start),
             priority=spec.priority,
             calendar=spec.calendar,
             notes=spec.notes,

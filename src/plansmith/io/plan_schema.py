@@ -308,6 +308,7 @@ class TaskSpec(_Spec):
     finish_no_later_than: Instant | None = None
     must_start_on: Instant | None = None
     deadline: Instant | None = None
+    actual_start: Instant | None = None
     priority: int = Field(500, ge=1, le=1000)
     calendar: Id | None = None
     notes: str = ""

@@ -32,6 +32,7 @@ class NodeBounds:
     earliest_start: list[int | None]
     latest_start: list[int | None]
     latest_finish: list[int | None]
+    actual_start: list[int | None]  # work already started there: the node never moves
 
 
 def node_bounds(project: Project, network: Network) -> NodeBounds:
@@ -41,7 +42,9 @@ def node_bounds(project: Project, network: Network) -> NodeBounds:
     earliest: list[int | None] = [None] * count
     latest_start: list[int | None] = [None] * count
     latest_finish: list[int | None] = [None] * count
+    actual: list[int | None] = [None] * count
     for j, task in enumerate(project.tasks):
+        actual[j] = offset(origin, task.actual_start)
         if task.is_summary:
             continue
         tl = network.timelines[j]
@@ -67,7 +70,7 @@ def node_bounds(project: Project, network: Network) -> NodeBounds:
         earliest[j] = max(starts) if starts else None
         latest_start[j] = tl.next_start(must) if must is not None else None
         latest_finish[j] = min(finishes) if finishes else None
-    return NodeBounds(earliest, latest_start, latest_finish)
+    return NodeBounds(earliest, latest_start, latest_finish, actual)
 
 
 def constraint_diagnostics(

@@ -50,7 +50,8 @@ def solve_optimal(
         succ = starts[e.succ] + (durations[e.succ] if e.succ_finish else 0)
         cp.add(succ >= pred + e.lag)
     for j in range(task_count):
-        cp.add(starts[j] >= space.release(j))
+        pinned = problem.pinned[j]
+        cp.add(starts[j] == pinned if pinned is not None else starts[j] >= space.release(j))
     by_resource: list[list[tuple[Any, int]]] = [[] for _ in problem.capacities]
     for j, demand in enumerate(problem.demands):
         if demand and durations[j] > 0:

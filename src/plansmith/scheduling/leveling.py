@@ -221,7 +221,10 @@ def build_model(
         order=net.order,
         demands=tuple(demands),
         capacities=capacities,
-        pinned=tuple([None] * n),
+        pinned=tuple(
+            None if t is None else space.starting_at_or_after(j, space.from_wall(t))
+            for j, t in enumerate(passes.rules.bounds.actual_start)
+        ),
         latest=None,
     )
     late_position = [

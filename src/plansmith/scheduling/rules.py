@@ -41,6 +41,9 @@ class LinkRules:
         """Least position of ``j`` allowed by its start bounds and its placed predecessors."""
         net = self.net
         tl = net.timelines[j]
+        actual = self.bounds.actual_start[j]
+        if actual is not None:  # started: where it began is a fact, links no longer move it
+            return actual if net.instant[j] else tl.work_at(actual)
         bound = self.bounds.earliest_start[j]
         edges = net.edges
         if net.instant[j]:

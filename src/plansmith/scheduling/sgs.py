@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 from plansmith.scheduling.profile import ResourceProfile
 from plansmith.scheduling.space import TimeSpace
@@ -173,7 +173,9 @@ def parallel_forward(
             release(j)
     eligible.extend(j for j in problem.order if waiting[j] == 0 and not placed[j])
     clock: int | None = None
-    running: list[int] = []  # finish times of placed nodes, a heap
+    # Finish times of placed nodes, a heap: the moments resources come free.
+    running = [finish[j] for j in range(n) if pinned[j] is not None]
+    heapify(running)
     while eligible:
         eligible.sort(key=lambda j: rank[j])
         earliest = {j: space.earliest(j, start, finish) for j in eligible}
