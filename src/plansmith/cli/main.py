@@ -19,9 +19,13 @@ from rich.console import Console
 from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
 from plansmith.services.planning import (
+    PlanOutcome,
+    PortfolioOutcome,
     level_plan_file,
+    level_plan_files,
     overload_plan_file,
     schedule_plan_file,
+    schedule_plan_files,
 )
 from plansmith.services.starter import StarterExistsError, write_starter_plan
 
@@ -48,7 +52,14 @@ class LevelChoice(StrEnum):
 
 @app.command()
 def schedule(
-    plan: PlanArg,
+    plans: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Plan files (YAML). Several plans with --level are leveled together over the "
+            "resource pool they share.",
+            show_default=False,
+        ),
+    ],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json")
     ] = OutputFormat.TABLE,
@@ -75,11 +86,16 @@ def schedule(
     ] = False,
 ) -> None:
     """Schedule a plan: dates, floats and the critical path (and leveled, with --level)."""
-    if level is None:
-        outcome = schedule_plan_file(plan)
+    options = LevelingOptions(
+        LevelMode(level.value if level else "fast"), time_limit, schedules, seed, within_float
+    )
+    outcome: PlanOutcome | PortfolioOutcome
+    if len(plans) > 1:
+        outcome = schedule_plan_files(plans) if level is None else level_plan_files(plans, options)
+    elif level is None:
+        outcome = schedule_plan_file(plans[0])
     else:
-        options = LevelingOptions(LevelMode(level.value), time_limit, schedules, seed, within_float)
-        outcome = level_plan_file(plan, options)
+        outcome = level_plan_file(plans[0], options)
     err = Console(stderr=True)
     print_diagnostics(err, outcome.diagnostics)
     try:

@@ -11,7 +11,7 @@ from plansmith.domain.diagnostics import Diagnostic
 from plansmith.domain.durations import format_duration
 from plansmith.domain.model import Project
 from plansmith.scheduling.result import ScheduleResult
-from plansmith.services.planning import PlanOutcome
+from plansmith.services.planning import PlanOutcome, PortfolioOutcome
 
 _WHEN = "%a %Y-%m-%d %H:%M"
 
@@ -69,11 +69,12 @@ def print_schedule(console: Console, project: Project, result: ScheduleResult) -
     )
 
 
-def print_outcome(console: Console, outcome: PlanOutcome) -> None:
-    """The schedule table, and with leveling a summary of what leveling did."""
-    if outcome.project is None or outcome.result is None:
-        return
-    print_schedule(console, outcome.project, outcome.result)
+def print_outcome(console: Console, outcome: PlanOutcome | PortfolioOutcome) -> None:
+    """The schedule table(s), and with leveling a summary of what leveling did."""
+    members = outcome.outcomes if isinstance(outcome, PortfolioOutcome) else (outcome,)
+    for member in members:
+        if member.project is not None and member.result is not None:
+            print_schedule(console, member.project, member.result)
     leveled = outcome.leveling
     if leveled is None:
         return

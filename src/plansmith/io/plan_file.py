@@ -28,25 +28,13 @@ from plansmith.domain.model import (
     ResourceKind,
     Task,
 )
-from plansmith.io.plan_schema import PlanSpec, ResourceSpec, TaskSpec
+from plansmith.io.plan_schema import PlanSpec, PoolSpec, ResourceSpec, TaskSpec
+from plansmith.io.pool import load_pool
+from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.yaml_source import YamlSource
 
 DEFAULT_CALENDAR = "standard"
 _PLACEHOLDER = Task("", "", "")
-
-# Pydantic's own error types mapped to our stable codes; our validators already raise ours.
-_PYDANTIC_CODES = {
-    "missing": "missing_key",
-    "extra_forbidden": "unknown_key",
-    "literal_error": "invalid_value",
-    "greater_than": "invalid_value",
-    "greater_than_equal": "invalid_value",
-    "less_than": "invalid_value",
-    "less_than_equal": "invalid_value",
-    "decimal_parsing": "invalid_value",
-    "date_parsing": "invalid_date",
-    "date_from_datetime_parsing": "invalid_date",
-}
 
 
 @dataclass
@@ -95,66 +83,24 @@ def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
     try:
         spec = PlanSpec.model_validate(data)
     except ValidationError as exc:
-        diagnostics.extend(_from_pydantic(exc))
+        diagnostics.extend(pydantic_diagnostics(exc))
         return LoadedPlan(source, None, [source.place(d) for d in diagnostics])
-    builder = _ProjectBuilder(spec)
+    pool = None
+    if spec.pool is not None:
+        pool, problems = load_pool(Path(filename).parent / spec.pool, ("pool",))
+        diagnostics.extend(problems)
+        if pool is None:
+            return LoadedPlan(source, None, [source.place(d) for d in diagnostics])
+    builder = _ProjectBuilder(spec, pool)
     project = builder.build()
     diagnostics.extend(builder.diagnostics)
     return LoadedPlan(source, project, [source.place(d) for d in diagnostics])
 
 
-# Codes our own validators raise (see plan_schema); anything else from Pydantic is mapped.
-_OWN_CODES = frozenset(
-    {
-        "invalid_value",
-        "invalid_date",
-        "invalid_time_range",
-        "invalid_timezone",
-        "invalid_currency",
-        "invalid_duration",
-        "missing_key",
-        "unknown_key",
-    }
-)
-
-
-def _from_pydantic(exc: ValidationError) -> list[Diagnostic]:
-    out = []
-    for item in exc.errors(include_url=False):
-        kind = item["type"]
-        loc: DocPath = tuple(item["loc"])
-        if kind == "missing":
-            where = _describe(loc[:-1])
-            out.append(
-                error("missing_key", f"{where} is missing required key '{loc[-1]}'", None, loc[:-1])
-            )
-            continue
-        if kind == "extra_forbidden":
-            out.append(error("unknown_key", f"unknown key '{loc[-1]}'", None, loc))
-            continue
-        ctx = item.get("ctx") or {}
-        if "at" in ctx:  # our validators name the offending key or index inside the value
-            loc = (*loc, ctx["at"])
-        if kind in _OWN_CODES:
-            code = kind
-        elif kind in _PYDANTIC_CODES:
-            code = _PYDANTIC_CODES[kind]
-        elif kind.endswith("_type") or "parsing" in kind:
-            code = "invalid_type"
-        else:
-            code = "invalid_value"
-        message = item["msg"].removeprefix("Value error, ")
-        out.append(error(code, f"{_describe(loc)}: {message}", None, loc))
-    return out
-
-
-def _describe(loc: DocPath) -> str:
-    return ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in loc) or "plan"
-
-
 class _ProjectBuilder:
-    def __init__(self, spec: PlanSpec) -> None:
+    def __init__(self, spec: PlanSpec, pool: PoolSpec | None = None) -> None:
         self.spec = spec
+        self.pool = pool or PoolSpec()
         self.diagnostics: list[Diagnostic] = []
         self.hours_per_day = spec.project.hours_per_day
         self.hours_per_week = spec.project.hours_per_week
@@ -194,7 +140,19 @@ class _ProjectBuilder:
 
     def _calendars(self) -> dict[str, Calendar]:
         calendars: dict[str, Calendar] = {}
-        for cid, cal in self.spec.calendars.items():
+        pooled = [(cid, cal, ("pool",)) for cid, cal in self.pool.calendars.items()]
+        own = [(cid, cal, ("calendars", cid)) for cid, cal in self.spec.calendars.items()]
+        for cid, cal, path in pooled + own:
+            if cid in calendars:
+                self.diagnostics.append(
+                    error(
+                        "duplicate_id",
+                        f"calendar '{cid}' is also defined in the pool",
+                        f"calendar:{cid}",
+                        path,
+                    )
+                )
+                continue
             days = cal.day_ranges()
             week = WeekPattern((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
             if week.minutes_per_week == 0:
@@ -203,7 +161,7 @@ class _ProjectBuilder:
                         "calendar_no_working_time",
                         f"calendar '{cid}' has no working time in its week",
                         f"calendar:{cid}",
-                        ("calendars", cid),
+                        path,
                     )
                 )
             holidays = frozenset(day for entry in cal.holidays for day in entry.days())
@@ -217,8 +175,11 @@ class _ProjectBuilder:
     def _resources(self) -> tuple[Resource, ...]:
         out: list[Resource] = []
         seen: set[str] = set()
-        for i, res in enumerate(self.spec.resources):
-            path: DocPath = ("resources", i)
+        pooled: list[tuple[ResourceSpec, DocPath]] = [(r, ("pool",)) for r in self.pool.resources]
+        own: list[tuple[ResourceSpec, DocPath]] = [
+            (r, ("resources", i)) for i, r in enumerate(self.spec.resources)
+        ]
+        for res, path in pooled + own:
             if res.id in seen:
                 self.diagnostics.append(
                     error(

@@ -314,8 +314,16 @@ class TaskSpec(_Spec):
     notes: str = ""
 
 
+class PoolSpec(_Spec):
+    """A shared resource pool file: the resources several plans book, and their calendars."""
+
+    calendars: dict[Id, CalendarSpec] = {}
+    resources: list[ResourceSpec] = []
+
+
 class PlanSpec(_Spec):
     project: ProjectSpec
+    pool: str | None = None
     calendars: dict[Id, CalendarSpec] = {}
     holidays: list[DateEntry] = []
     resources: list[ResourceSpec] = []

@@ -7,7 +7,7 @@ from typing import Any
 
 from plansmith.domain.diagnostics import Diagnostic
 from plansmith.domain.model import Project
-from plansmith.scheduling.explain import ResourceLoad
+from plansmith.scheduling.explain import DelayReason, ResourceLoad
 from plansmith.scheduling.leveling import LevelingResult
 from plansmith.scheduling.result import ScheduleResult
 
@@ -101,6 +101,23 @@ def loads_to_json(result: ScheduleResult, loads: Iterable[ResourceLoad]) -> list
     ]
 
 
+def delay_reasons_json(
+    leveled: LevelingResult, reasons: Iterable[DelayReason]
+) -> list[dict[str, Any]]:
+    result = leveled.schedule
+    return [
+        {
+            "kind": reason.kind,
+            "from": result.at(reason.start).strftime(TIME_FORMAT),
+            "to": result.at(reason.end).strftime(TIME_FORMAT),
+            "resource": reason.resource,
+            "held_by": list(reason.held_by),
+            "predecessor": reason.predecessor,
+        }
+        for reason in reasons
+    ]
+
+
 def leveling_to_json(doc: dict[str, Any], leveled: LevelingResult) -> None:
     """Add what leveling adds to a schedule document: per task ``delay_reasons``, per resource
     its load, and the search's status and bounds."""
@@ -109,18 +126,10 @@ def leveling_to_json(doc: dict[str, Any], leveled: LevelingResult) -> None:
     def at(minutes: int) -> str:
         return result.at(minutes).strftime(TIME_FORMAT)
 
-    for task in doc["tasks"]:
-        task["delay_reasons"] = [
-            {
-                "kind": reason.kind,
-                "from": at(reason.start),
-                "to": at(reason.end),
-                "resource": reason.resource,
-                "held_by": list(reason.held_by),
-                "predecessor": reason.predecessor,
-            }
-            for reason in leveled.delay_reasons.get(task["id"], ())
-        ]
+    for task in doc.get("tasks", ()):
+        task["delay_reasons"] = delay_reasons_json(
+            leveled, leveled.delay_reasons.get(task["id"], ())
+        )
     doc["resources"] = loads_to_json(result, leveled.loads)
     gap = leveled.gap
     doc["leveling"] = {

@@ -100,6 +100,12 @@ class LevelingModel:
     rule_ranks: dict[Rule, list[float]]
     late_position: list[int]  # unleveled late positions: the "within float" limit
     lower_bound: int  # on the space's axis
+    priority: list[int]  # per node, the user's priority (a gate has its summary's)
+
+    @property
+    def uses_priorities(self) -> bool:
+        """Whether tasks differ in priority: then every generator places higher ones first."""
+        return len(set(self.priority)) > 1
 
 
 def level_project(project: Project, options: LevelingOptions | None = None) -> LevelingResult:
@@ -241,6 +247,7 @@ def build_model(
             rule_ranks,
             late_position,
             bound,
+            priority,
         ),
         [],
     )
@@ -302,10 +309,15 @@ def justify(model: LevelingModel, placement: Placement, rounds: int = 3) -> tupl
     for _ in range(rounds):
         horizon = _makespan(best, n)
         back_order = activity_list(
-            order, model.successors, model.predecessors, [-f for f in best.finish]
+            order,
+            model.successors,
+            model.predecessors,
+            ranks([-f for f in best.finish], model.priority),
         )
         back = serial_backward(problem, back_order, horizon)
-        forward_order = activity_list(order, model.predecessors, model.successors, back.start)
+        forward_order = activity_list(
+            order, model.predecessors, model.successors, ranks(back.start, model.priority)
+        )
         forward = serial_forward(problem, forward_order)
         made += 2
         if _key(forward, n) < _key(best, n):
@@ -346,8 +358,8 @@ def search(model: LevelingModel, options: LevelingOptions, began: float) -> tupl
                 problem, activity_list(problem.order, model.predecessors, model.successors, rank)
             )
         )
-        if spent() or problem.latest is not None:
-            continue  # the parallel scheme cannot honour "within float"
+        if spent() or problem.latest is not None or model.uses_priorities:
+            continue  # the parallel scheme honours neither "within float" nor priorities
         consider(parallel_forward(problem, rank, model.predecessors, model.successors))
     rules = list(Rule)
     sampler = regret_sampler(rng)

@@ -9,7 +9,12 @@ from typing import Any
 from plansmith.domain.diagnostics import Diagnostic, has_errors
 from plansmith.domain.model import Project
 from plansmith.io.plan_file import LoadedPlan, load_plan
-from plansmith.io.schedule_json import leveling_to_json, loads_to_json, schedule_to_json
+from plansmith.io.schedule_json import (
+    delay_reasons_json,
+    leveling_to_json,
+    loads_to_json,
+    schedule_to_json,
+)
 from plansmith.scheduling.cpm import schedule_project
 from plansmith.scheduling.explain import ResourceLoad
 from plansmith.scheduling.leveling import (
@@ -18,6 +23,7 @@ from plansmith.scheduling.leveling import (
     level_project,
     unleveled_loads,
 )
+from plansmith.scheduling.portfolio import combine, diagnostics_for, split
 from plansmith.scheduling.result import ScheduleResult
 
 
@@ -84,3 +90,69 @@ def overload_plan_file(path: str | Path) -> PlanOutcome:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
     result, loads = unleveled_loads(plan.project)
     return PlanOutcome(plan, result, _located(plan, result.diagnostics), None, loads)
+
+
+@dataclass(frozen=True)
+class PortfolioOutcome:
+    """Several plans leveled together: one outcome per plan, sharing one leveling result."""
+
+    outcomes: tuple[PlanOutcome, ...]
+    leveling: LevelingResult | None
+
+    @property
+    def ok(self) -> bool:
+        leveled_ok = self.leveling is None or self.leveling.schedule.ok
+        return leveled_ok and all(o.ok for o in self.outcomes)
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for o in self.outcomes for d in o.diagnostics)
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"plans": [o.to_json() for o in self.outcomes]}
+        if self.leveling is not None and self.ok:
+            for plan, outcome in zip(doc["plans"], self.outcomes, strict=True):
+                assert outcome.project is not None
+                prefix = f"{outcome.project.id}/"
+                for task in plan["tasks"]:
+                    task["delay_reasons"] = delay_reasons_json(
+                        self.leveling, self.leveling.delay_reasons.get(prefix + task["id"], ())
+                    )
+            shared: dict[str, Any] = {}
+            leveling_to_json(shared, self.leveling)
+            doc["resources"] = shared["resources"]
+            doc["leveling"] = shared["leveling"]
+        return doc
+
+
+def schedule_plan_files(paths: list[Path]) -> PortfolioOutcome:
+    """Several plans scheduled each on its own (no shared leveling)."""
+    return PortfolioOutcome(tuple(schedule_plan_file(path) for path in paths), None)
+
+
+def level_plan_files(paths: list[Path], options: LevelingOptions) -> PortfolioOutcome:
+    """Level several plans over their shared pool, so nobody is booked twice across them."""
+    plans = [load_plan(path) for path in paths]
+    if not all(plan.ok and plan.project is not None for plan in plans):
+        return PortfolioOutcome(
+            tuple(PlanOutcome(p, None, tuple(p.diagnostics)) for p in plans), None
+        )
+    members = [plan.project for plan in plans if plan.project is not None]
+    portfolio, problems = combine(members)
+    if portfolio is None:
+        return PortfolioOutcome(
+            tuple(
+                PlanOutcome(plan, None, _located(plan, diagnostics_for(member.id, problems)))
+                for plan, member in zip(plans, members, strict=True)
+            ),
+            None,
+        )
+    leveled = level_project(portfolio.project, options)
+    parts = split(portfolio, leveled.schedule) if leveled.schedule.ok else [None] * len(members)
+    outcomes = [
+        PlanOutcome(
+            plan, part, _located(plan, diagnostics_for(member.id, leveled.schedule.diagnostics))
+        )
+        for plan, member, part in zip(plans, members, parts, strict=True)
+    ]
+    return PortfolioOutcome(tuple(outcomes), leveled)
