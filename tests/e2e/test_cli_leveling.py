@@ -168,4 +168,5 @@ def test_plans_with_different_project_calendars_cannot_be_leveled_together(
     )
     done = run("schedule", crm, erp, "--level")
     assert done.returncode == 1
-    assert problems(done.stderr) == [(f"{erp}:1:1", "portfolio_mismatch")]
+    column = erp.read_text().splitlines()[0].index("weekend}") + 1
+    assert problems(done.stderr) == [(f"{erp}:1:{column}", "portfolio_mismatch")]

@@ -15,7 +15,7 @@ import plansmith
 
 SRC = Path(plansmith.__file__).parent
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = ROOT / "tests" / "unit"
+TESTS = ROOT / "tests"
 
 # function name -> index of its code argument
 CODE_ARGUMENT = {"error": 0, "warning": 0, "_error": 0, "PydanticCustomError": 0, "_unreadable": 1}
