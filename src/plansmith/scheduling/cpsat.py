@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from plansmith.scheduling.cpsat_calendar import solve_calendars
+from plansmith.scheduling.result import LevelStatus
 from plansmith.scheduling.sgs import Placement
 from plansmith.scheduling.space import WorkSpace
 
 if TYPE_CHECKING:
-    from plansmith.scheduling.leveling import LevelingModel, LevelStatus
+    from plansmith.scheduling.leveling import LevelingModel
 
 
 def solve_optimal(
@@ -24,13 +26,13 @@ def solve_optimal(
     the proven lower bound on the makespan (on the model's axis)."""
     from ortools.sat.python import cp_model
 
-    from plansmith.scheduling.leveling import LevelStatus
-
     problem = model.problem
     space = problem.space
-    if not isinstance(space, WorkSpace) or within_float:
-        # Several calendars: the exact time-grid model is not built yet, keep the fast result.
+    if within_float:
+        # Overbooking is allowed where float runs out: not a cumulative model; keep fast's.
         return hint, LevelStatus.FEASIBLE, model.lower_bound
+    if not isinstance(space, WorkSpace):
+        return _solve_on_calendars(model, hint, time_limit)
     net = model.passes.net
     n = problem.node_count
     task_count = model.task_count
@@ -46,6 +48,8 @@ def solve_optimal(
         lo = min(early[j], hint.position[j])
         starts.append(cp.new_int_var(lo, max(horizon - durations[j], hint.position[j]), f"s{j}"))
     for e in net.edges:
+        if problem.pinned[e.succ] is not None:
+            continue  # work already started: its links no longer move it
         pred = starts[e.pred] + (durations[e.pred] if e.pred_finish else 0)
         succ = starts[e.succ] + (durations[e.succ] if e.succ_finish else 0)
         cp.add(succ >= pred + e.lag)
@@ -82,3 +86,25 @@ def solve_optimal(
         found = hint
     verdict = LevelStatus.OPTIMAL if status == cp_model.OPTIMAL else LevelStatus.FEASIBLE
     return found, verdict, bound
+
+
+def _solve_on_calendars(
+    model: LevelingModel, hint: Placement, time_limit: float
+) -> tuple[Placement, LevelStatus, int]:
+    from plansmith.scheduling.leveling import placement_of
+
+    task_count = model.task_count
+    hinted = max(hint.finish[:task_count])
+    solved = solve_calendars(model, hint.position, hinted, time_limit)
+    if solved is None:
+        return hint, LevelStatus.TIMEOUT, model.lower_bound
+    positions, proven, bound = solved
+    found = placement_of(model, positions)
+    finish = max(found.finish[:task_count])
+    if finish > hinted:
+        return hint, LevelStatus.FEASIBLE, bound
+    # A milestone after a lag can end the plan later than any task, which the model does not
+    # minimise: then the proof does not cover the plan's finish.
+    tasks_end = max(found.finish[j] for j in range(task_count) if not model.passes.net.instant[j])
+    verdict = LevelStatus.OPTIMAL if proven and finish == tasks_end else LevelStatus.FEASIBLE
+    return found, verdict, min(bound, finish)

@@ -30,7 +30,7 @@ from plansmith.scheduling.priorities import (
     rule_values,
 )
 from plansmith.scheduling.profile import MILLI
-from plansmith.scheduling.result import ScheduleResult
+from plansmith.scheduling.result import LevelStatus, ScheduleResult
 from plansmith.scheduling.sgs import (
     Demand,
     LevelingProblem,
@@ -45,13 +45,6 @@ from plansmith.scheduling.space import CalendarSpace, TimeSpace, WorkSpace
 class LevelMode(StrEnum):
     FAST = "fast"
     OPTIMAL = "optimal"
-
-
-class LevelStatus(StrEnum):
-    OPTIMAL = "optimal"  # proven: no shorter schedule exists
-    FEASIBLE = "feasible"  # a valid schedule, optimality not proven
-    TIMEOUT = "timeout"  # the exact solver ran out of time before improving on the hint
-    INVALID = "invalid"  # errors in the input
 
 
 @dataclass(frozen=True)
@@ -123,12 +116,17 @@ def level_project(project: Project, options: LevelingOptions | None = None) -> L
             cpm.status.INVALID, cpm.origin, (), (), (*cpm.diagnostics, *problems)
         )
         return LevelingResult(invalid, LevelStatus.INVALID, options.mode)
-    best, count = search(model, options, began)
+    optimal = options.mode is LevelMode.OPTIMAL
+    # Optimal mode: a tenth of the time (0.2-2 s) finds the hint, CP-SAT gets the rest.
+    hint_budget = min(2.0, max(0.2, options.time_limit / 10))
+    best, count = search(
+        model, replace(options, time_limit=hint_budget) if optimal else options, began
+    )
     status = LevelStatus.FEASIBLE
-    if options.mode is LevelMode.OPTIMAL and _makespan(best, model.task_count) > model.lower_bound:
+    if optimal and _makespan(best, model.task_count) > model.lower_bound:
         from plansmith.scheduling.cpsat import solve_optimal
 
-        remaining = max(0.1, options.time_limit)
+        remaining = max(0.1, options.time_limit - (time.perf_counter() - began))
         best, status, bound = solve_optimal(model, best, remaining, options.within_float)
         model = replace(model, lower_bound=max(model.lower_bound, bound))
     if model.lower_bound >= _makespan(best, model.task_count):
@@ -434,6 +432,14 @@ def _engine_diagnostics(cpm: ScheduleResult) -> list[Diagnostic]:
         "deadline_missed",
     }
     return [d for d in cpm.diagnostics if d.code not in redone]
+
+
+def placement_of(model: LevelingModel, position: Sequence[int]) -> Placement:
+    """A placement on a calendar axis from task positions; instants follow from the tasks."""
+    start, finish = _wall_dates(model, position)
+    net = model.passes.net
+    moved = [start[j] if net.instant[j] else position[j] for j in range(len(position))]
+    return Placement(moved, start, finish)
 
 
 def _wall_dates(

@@ -9,6 +9,13 @@ from enum import StrEnum
 from plansmith.domain.diagnostics import Diagnostic
 
 
+class LevelStatus(StrEnum):
+    OPTIMAL = "optimal"  # proven: no shorter schedule exists
+    FEASIBLE = "feasible"  # a valid schedule, optimality not proven
+    TIMEOUT = "timeout"  # the exact solver ran out of time before improving on the hint
+    INVALID = "invalid"  # errors in the input
+
+
 class ScheduleStatus(StrEnum):
     SCHEDULED = "scheduled"
     INVALID = "invalid"  # errors in the input: no dates were computed

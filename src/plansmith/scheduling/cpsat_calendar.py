@@ -1,0 +1,204 @@
+"""CP-SAT over several calendars, exactly: each task's dates are looked up from its position.
+
+A task on its own calendar cannot be an interval of fixed length in wall-clock time: a 2-day
+task starting on Thursday spans the weekend, started on Monday it does not. So each task gets an
+index into the positions it may take (its working minutes on its calendar, on a grid that every
+calendar boundary, duration and lag falls on), and element constraints look up its wall-clock
+start and finish and their working-time positions on the project calendar. Links compare either
+wall-clock instants (no lag) or project-calendar positions (a lag), which is exact: an instant s
+is at or after shift(t, L) exactly when W(s) >= W(t) + L. Milestones and gates book nothing, so
+their links are composed into direct links between tasks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from math import gcd
+from typing import TYPE_CHECKING, Any
+
+from plansmith.scheduling.constraints import NodeBounds
+from plansmith.scheduling.rules import LinkRules
+
+if TYPE_CHECKING:
+    from plansmith.scheduling.leveling import LevelingModel
+
+_MAX_LINKS = 200_000
+_MAX_TABLE = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """``anchor(succ) >= anchor(pred)`` (wall, when ``lag`` is None) or
+    ``W_P(anchor(succ)) >= W_P(anchor(pred)) + lag``."""
+
+    pred: int
+    pred_finish: bool
+    succ: int
+    succ_finish: bool
+    lag: int | None
+
+
+def _compose(inner: int | None, lag: int) -> int | None:
+    """A link with ``inner`` followed by an edge with ``lag``."""
+    if lag == 0:
+        return inner
+    return lag if inner is None else inner + lag
+
+
+def task_links(model: LevelingModel) -> list[Link] | None:
+    """Links between tasks only, milestones and gates composed away; None if too many."""
+    net = model.passes.net
+    sources: dict[int, set[tuple[int, bool, int | None]]] = {}
+    links: set[Link] = set()
+    for j in net.order:
+        incoming: set[tuple[int, bool, int | None]] = set()
+        for k in net.incoming[j]:
+            e = net.edges[k]
+            if net.instant[e.pred]:
+                for i, finish, inner in sources.get(e.pred, ()):
+                    incoming.add((i, finish, _compose(inner, e.lag)))
+            else:
+                incoming.add((e.pred, e.pred_finish, None if e.lag == 0 else e.lag))
+            if not net.instant[j]:
+                for i, finish, lag in incoming:
+                    links.add(Link(i, finish, j, e.succ_finish, lag))
+                incoming = set()
+        if net.instant[j]:
+            sources[j] = incoming
+        if len(links) > _MAX_LINKS:
+            return None
+    return sorted(links, key=lambda x: (x.succ, x.pred, x.pred_finish, x.succ_finish, x.lag or 0))
+
+
+def _grid(model: LevelingModel) -> int:
+    net = model.passes.net
+    step = 1440
+    for tl in {id(t): t for t in net.timelines}.values():
+        for ranges in tl.calendar.week.days:
+            for a, b in ranges:
+                step = gcd(step, a, b)
+    for d in net.duration:
+        step = gcd(step, d)
+    for e in net.edges:
+        step = gcd(step, e.lag)
+    bounds = model.passes.rules.bounds
+    for values in (bounds.earliest_start, bounds.actual_start):
+        for v in values:
+            if v is not None:
+                step = gcd(step, v)
+    return max(step, 1)
+
+
+def solve_calendars(
+    model: LevelingModel, hint_position: list[int], horizon: int, time_limit: float
+) -> tuple[list[int], bool, int] | None:
+    """Task positions of the best schedule found (hint-started), whether proven optimal, and the
+    proven bound on the finish (wall-clock minutes); None when the model would be too large or
+    the solver found nothing."""
+    from ortools.sat.python import cp_model
+
+    links = task_links(model)
+    if links is None:
+        return None
+    passes = model.passes
+    net = passes.net
+    p = net.project_timeline
+    g = _grid(model)
+    tasks = [j for j in net.order if j < model.task_count and not net.instant[j]]
+    open_bounds = NodeBounds(
+        passes.rules.bounds.earliest_start,
+        [None] * len(net.node_task),
+        [None] * len(net.node_task),
+        passes.rules.bounds.actual_start,
+    )
+    free = LinkRules(net, open_bounds, model.task_count)
+    n = len(net.node_task)
+    late_start, late_finish, late_w = [0] * n, [0] * n, [0] * n
+    for j in reversed(net.order):
+        late_w[j] = free.latest(j, late_start, late_finish, horizon)
+        late_start[j], late_finish[j] = free.dates(j, late_w[j])
+    cp = cp_model.CpModel()
+    start: dict[int, Any] = {}
+    finish: dict[int, Any] = {}
+    p_start: dict[int, Any] = {}
+    p_finish: dict[int, Any] = {}
+    index: dict[int, Any] = {}
+    first: dict[int, int] = {}
+    hinted_span: dict[int, int] = {}
+    for j in tasks:
+        tl = net.timelines[j]
+        d = net.duration[j]
+        lo = passes.es_w[j]
+        pinned = model.problem.pinned[j]
+        lo = pinned if pinned is not None else lo - (lo % g)
+        hi = lo if pinned is not None else max(lo, late_w[j])
+        count = (hi - lo) // g + 1
+        if count > _MAX_TABLE:
+            return None
+        positions = [lo + g * i for i in range(count)]
+        starts = [tl.start_of(w) for w in positions]
+        finishes = [tl.finish_of(w + d) for w in positions]
+        first[j] = lo
+        index[j] = cp.new_int_var(0, count - 1, f"k{j}")
+        for name, table, store in (
+            ("s", starts, start),
+            ("f", finishes, finish),
+            ("ps", [p.work_at(t) for t in starts], p_start),
+            ("pf", [p.work_at(t) for t in finishes], p_finish),
+        ):
+            var = cp.new_int_var(min(table), max(table), f"{name}{j}")
+            cp.add_element(index[j], table, var)
+            store[j] = var
+        hinted = hint_position[j] - lo
+        if hinted >= 0 and hinted % g == 0 and hinted // g < count:
+            k = hinted // g
+            cp.add_hint(index[j], k)
+            for var, table in ((start[j], starts), (finish[j], finishes)):
+                cp.add_hint(var, table[k])
+            cp.add_hint(p_start[j], p.work_at(starts[k]))
+            cp.add_hint(p_finish[j], p.work_at(finishes[k]))
+            hinted_span[j] = finishes[k] - starts[k]
+    for link in links:
+        if link.pred not in index or link.succ not in index:
+            continue
+        if model.problem.pinned[link.succ] is not None:
+            continue  # work already started: its links no longer move it
+        if link.lag is None:
+            before = finish[link.pred] if link.pred_finish else start[link.pred]
+            after = finish[link.succ] if link.succ_finish else start[link.succ]
+            cp.add(after >= before)
+        else:
+            before = p_finish[link.pred] if link.pred_finish else p_start[link.pred]
+            after = p_finish[link.succ] if link.succ_finish else p_start[link.succ]
+            cp.add(after >= before + link.lag)
+    per_resource: list[list[tuple[Any, int]]] = [[] for _ in model.problem.capacities]
+    for j in tasks:
+        for r, units in model.problem.demands[j]:
+            size = cp.new_int_var(0, horizon - passes.es[j] + 1, f"z{j}")
+            interval = cp.new_interval_var(start[j], size, finish[j], f"i{j}")
+            if j in hinted_span:
+                cp.add_hint(size, hinted_span[j])
+            per_resource[r].append((interval, units))
+    for r, items in enumerate(per_resource):
+        if items:
+            cp.add_cumulative(
+                [i for i, _ in items], [u for _, u in items], model.problem.capacities[r]
+            )
+    makespan = cp.new_int_var(model.lower_bound, horizon, "makespan")
+    for j in tasks:
+        cp.add(makespan >= finish[j])
+    cp.minimize(makespan)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 0
+    if os.environ.get("PLANSMITH_CPSAT_CHECK_HINT"):  # debugging aid: is the hint feasible?
+        solver.parameters.fix_variables_to_their_hinted_value = True
+    status = solver.solve(cp)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    position = list(hint_position)
+    for j in tasks:
+        position[j] = first[j] + g * int(solver.value(index[j]))
+    return position, status == cp_model.OPTIMAL, int(solver.best_objective_bound)
