@@ -9,7 +9,6 @@ critical-path schedule, and both explain each delay (:mod:`plansmith.scheduling.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,16 +16,17 @@ from enum import StrEnum
 
 from plansmith.domain.diagnostics import Diagnostic, error
 from plansmith.domain.model import Project
+from plansmith.scheduling import heuristics
 from plansmith.scheduling.assemble import Dates, assemble
 from plansmith.scheduling.cpm import CpmPasses, run_cpm
 from plansmith.scheduling.explain import DelayReason, ResourceLoad, delay_reasons, resource_loads
+from plansmith.scheduling.heuristics import makespan
 from plansmith.scheduling.network import Network
 from plansmith.scheduling.priorities import (
     Rule,
     activity_list,
     count_total_successors,
     ranks,
-    regret_sampler,
     rule_values,
 )
 from plansmith.scheduling.profile import MILLI
@@ -35,9 +35,7 @@ from plansmith.scheduling.sgs import (
     Demand,
     LevelingProblem,
     Placement,
-    parallel_forward,
     serial_backward,
-    serial_forward,
 )
 from plansmith.scheduling.space import CalendarSpace, TimeSpace, WorkSpace
 
@@ -119,17 +117,17 @@ def level_project(project: Project, options: LevelingOptions | None = None) -> L
     optimal = options.mode is LevelMode.OPTIMAL
     # Optimal mode: a tenth of the time (0.2-2 s) finds the hint, CP-SAT gets the rest.
     hint_budget = min(2.0, max(0.2, options.time_limit / 10))
-    best, count = search(
+    best, count = heuristics.search(
         model, replace(options, time_limit=hint_budget) if optimal else options, began
     )
     status = LevelStatus.FEASIBLE
-    if optimal and _makespan(best, model.task_count) > model.lower_bound:
+    if optimal and makespan(best, model.task_count) > model.lower_bound:
         from plansmith.scheduling.cpsat import solve_optimal
 
         remaining = max(0.1, options.time_limit - (time.perf_counter() - began))
         best, status, bound = solve_optimal(model, best, remaining, options.within_float)
         model = replace(model, lower_bound=max(model.lower_bound, bound))
-    if model.lower_bound >= _makespan(best, model.task_count):
+    if model.lower_bound >= makespan(best, model.task_count):
         status = LevelStatus.OPTIMAL
     return _result(project, model, cpm, best, status, options, count, time.perf_counter() - began)
 
@@ -289,88 +287,6 @@ def _lower_bound(
     return finish
 
 
-def _makespan(placement: Placement, task_count: int) -> int:
-    return max(placement.finish[:task_count], default=0)
-
-
-def _key(placement: Placement, task_count: int) -> tuple[int, int]:
-    return _makespan(placement, task_count), sum(placement.finish[:task_count])
-
-
-def justify(model: LevelingModel, placement: Placement, rounds: int = 3) -> tuple[Placement, int]:
-    """Forward-backward improvement: right-justify against the makespan, then left-justify in
-    order of the right-justified starts; repeat while it shortens. Returns the schedules made."""
-    problem, n = model.problem, model.task_count
-    order = problem.order
-    best = placement
-    made = 0
-    for _ in range(rounds):
-        horizon = _makespan(best, n)
-        back_order = activity_list(
-            order,
-            model.successors,
-            model.predecessors,
-            ranks([-f for f in best.finish], model.priority),
-        )
-        back = serial_backward(problem, back_order, horizon)
-        forward_order = activity_list(
-            order, model.predecessors, model.successors, ranks(back.start, model.priority)
-        )
-        forward = serial_forward(problem, forward_order)
-        made += 2
-        if _key(forward, n) < _key(best, n):
-            best = forward
-        else:
-            break
-    return best, made
-
-
-def search(model: LevelingModel, options: LevelingOptions, began: float) -> tuple[Placement, int]:
-    """The best schedule found within the budget; deterministic for a seed and a count."""
-    problem, n = model.problem, model.task_count
-    rng = random.Random(options.seed)
-    stop_at = began + options.time_limit
-    budget = options.schedules if options.schedules is not None else 1 << 62
-    best: Placement | None = None
-    count = 0
-
-    def consider(placement: Placement) -> None:
-        nonlocal best, count
-        improved, made = justify(model, placement)
-        count += 1 + made
-        if best is None or _key(improved, n) < _key(best, n):
-            best = improved
-
-    def spent() -> bool:
-        if best is None:
-            return False
-        proven = _makespan(best, n) <= model.lower_bound  # nothing shorter exists
-        return proven or count >= budget or time.perf_counter() >= stop_at
-
-    for rule in Rule:
-        if spent():
-            break
-        rank = model.rule_ranks[rule]
-        consider(
-            serial_forward(
-                problem, activity_list(problem.order, model.predecessors, model.successors, rank)
-            )
-        )
-        if spent() or problem.latest is not None or model.uses_priorities:
-            continue  # the parallel scheme honours neither "within float" nor priorities
-        consider(parallel_forward(problem, rank, model.predecessors, model.successors))
-    rules = list(Rule)
-    sampler = regret_sampler(rng)
-    while not spent():
-        rank = model.rule_ranks[rules[rng.randrange(len(rules))]]
-        sequence = activity_list(
-            problem.order, model.predecessors, model.successors, rank, choose=sampler
-        )
-        consider(serial_forward(problem, sequence))
-    assert best is not None
-    return best, count
-
-
 def _result(
     project: Project,
     model: LevelingModel,
@@ -387,7 +303,7 @@ def _result(
     n = len(net.node_task)
     rules = passes.rules
     start, finish = _wall_dates(model, best.position)
-    horizon = _makespan(best, model.task_count)
+    horizon = makespan(best, model.task_count)
     back_order = activity_list(
         problem.order, model.successors, model.predecessors, [-f for f in best.finish]
     )
