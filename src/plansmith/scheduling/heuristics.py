@@ -11,8 +11,11 @@ mix priority classes.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
+from dataclasses import replace
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from plansmith.scheduling.priorities import Rule, activity_list, ranks, regret_sampler
@@ -59,6 +62,43 @@ def justify(model: LevelingModel, placement: Placement, rounds: int = 3) -> tupl
         else:
             break
     return best, made
+
+
+def search_both_cores(
+    model: LevelingModel, options: LevelingOptions, began: float
+) -> tuple[Placement, int]:
+    """:func:`search` on two cores: a forked worker searches with the next seed and half the
+    schedule budget, and the better result wins (ties go to this process), so a seed and a
+    budget still decide the result. Falls back to one process where fork is unavailable."""
+    if "fork" not in multiprocessing.get_all_start_methods() or model.task_count < 8:
+        return search(model, options, began)
+    total = options.schedules
+    half = None if total is None else max(1, total // 2)
+    worker_options = replace(options, seed=options.seed + 1, schedules=half)
+    own_options = replace(options, schedules=None if total is None else max(1, total - total // 2))
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_worker, args=(model, worker_options, began, sender))
+    worker.start()
+    sender.close()
+    best, count = search(model, own_options, began)
+    try:
+        position, start, finish, other_count = receiver.recv()
+    except EOFError:  # the worker died: keep what this process found
+        worker.join()
+        return best, count
+    worker.join()
+    other = Placement(position, start, finish)
+    n = model.task_count
+    return (other if key(other, n) < key(best, n) else best), count + other_count
+
+
+def _worker(
+    model: LevelingModel, options: LevelingOptions, began: float, sender: Connection
+) -> None:
+    best, count = search(model, options, began)
+    sender.send((best.position, best.start, best.finish, count))
+    sender.close()
 
 
 def search(model: LevelingModel, options: LevelingOptions, began: float) -> tuple[Placement, int]:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from math import gcd
 
 from plansmith.domain.diagnostics import Diagnostic, error
 from plansmith.domain.model import Project
@@ -117,7 +118,7 @@ def level_project(project: Project, options: LevelingOptions | None = None) -> L
     optimal = options.mode is LevelMode.OPTIMAL
     # Optimal mode: a tenth of the time (0.2-2 s) finds the hint, CP-SAT gets the rest.
     hint_budget = min(2.0, max(0.2, options.time_limit / 10))
-    best, count = heuristics.search(
+    best, count = heuristics.search_both_cores(
         model, replace(options, time_limit=hint_budget) if optimal else options, began
     )
     status = LevelStatus.FEASIBLE
@@ -228,6 +229,7 @@ def build_model(
             for j, t in enumerate(passes.rules.bounds.actual_start)
         ),
         latest=None,
+        cell=_grid_cell(space, net, passes) if isinstance(space, WorkSpace) else None,
     )
     late_position = [
         space.from_wall(passes.ls[j]) if net.instant[j] else passes.ls_w[j] for j in range(n)
@@ -247,6 +249,31 @@ def build_model(
         ),
         [],
     )
+
+
+def _grid_cell(space: WorkSpace, net: Network, passes: CpmPasses) -> int | None:
+    """The largest cell every position can be a multiple of (durations, lags, every bound on the
+    working-time axis), or None when the plan is too long for a grid at that cell."""
+    bounds = passes.rules.bounds
+    values = [*net.duration, *(e.lag for e in net.edges)]
+    for column in (
+        bounds.earliest_start,
+        bounds.latest_start,
+        bounds.latest_finish,
+        bounds.actual_start,
+    ):
+        values.extend(space.from_wall(t) for t in column if t is not None)
+    values.extend(
+        space.release(j)
+        for j in range(len(net.node_task))
+        if j < len(passes.es) and not net.instant[j]
+    )
+    cell = 0
+    for value in values:
+        cell = gcd(cell, value)
+    cell = cell or 1
+    span = space.from_wall(passes.finish) - space.from_wall(0)
+    return cell if span // cell <= 1_000_000 else None
 
 
 def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
 
-from plansmith.scheduling.profile import ResourceProfile
+from plansmith.scheduling.profile import GridProfile, ResourceProfile
 from plansmith.scheduling.space import TimeSpace
 
 Demand = tuple[tuple[int, int], ...]  # (resource index, milli-units)
+Profile = ResourceProfile | GridProfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +49,17 @@ class LevelingProblem:
     # allow it in time the node stays at its earliest position, overbooked, and is reported.
     latest: tuple[int, ...] | None = None
 
-    def empty_profiles(self) -> list[ResourceProfile]:
+    # With a grid cell, positions and spans are multiples of it and never negative (a working-time
+    # axis): profiles are then arrays of cells, much faster to query.
+    cell: int | None = None
+
+    def empty_profiles(self) -> list[Profile]:
+        if self.cell is not None:
+            return [GridProfile(c, self.cell) for c in self.capacities]
         return [ResourceProfile(c) for c in self.capacities]
 
 
-def _fits(
-    profiles: list[ResourceProfile], demand: Demand, a: int, b: int
-) -> tuple[int, int] | None:
+def _fits(profiles: list[Profile], demand: Demand, a: int, b: int) -> tuple[int, int] | None:
     for r, units in demand:
         conflict = profiles[r].first_conflict(a, b, units)
         if conflict is not None:
@@ -62,14 +67,14 @@ def _fits(
     return None
 
 
-def _book(profiles: list[ResourceProfile], demand: Demand, a: int, b: int) -> None:
+def _book(profiles: list[Profile], demand: Demand, a: int, b: int) -> None:
     for r, units in demand:
         profiles[r].add(a, b, units)
 
 
 def _prebook(
     problem: LevelingProblem, start: list[int], finish: list[int], position: list[int]
-) -> list[ResourceProfile]:
+) -> list[Profile]:
     profiles = problem.empty_profiles()
     for j, pinned in enumerate(problem.pinned):
         if pinned is not None:
@@ -132,7 +137,7 @@ def serial_backward(problem: LevelingProblem, sequence: Sequence[int], horizon: 
 
 
 def _last_conflict(
-    profiles: list[ResourceProfile], demand: Demand, a: int, b: int
+    profiles: list[Profile], demand: Demand, a: int, b: int
 ) -> tuple[int, int] | None:
     worst: tuple[int, int] | None = None
     for r, units in demand:
