@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from plansmith.scheduling.cpsat_calendar import solve_calendars
+from plansmith.scheduling.cpsat_calendar import priority_pairs, solve_calendars
 from plansmith.scheduling.result import LevelStatus
 from plansmith.scheduling.sgs import Placement
 from plansmith.scheduling.space import WorkSpace
@@ -65,6 +65,8 @@ def solve_optimal(
     for r, items in enumerate(by_resource):
         if items:
             cp.add_cumulative([i for i, _ in items], [u for _, u in items], problem.capacities[r])
+    for first, then in priority_pairs(model):
+        cp.add(starts[first] <= starts[then])
     makespan = cp.new_int_var(model.lower_bound, horizon, "makespan")
     for j in range(task_count):
         cp.add(makespan >= starts[j] + durations[j])

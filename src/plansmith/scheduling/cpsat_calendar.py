@@ -185,6 +185,9 @@ def solve_calendars(
             cp.add_cumulative(
                 [i for i, _ in items], [u for _, u in items], model.problem.capacities[r]
             )
+    for higher, lower in priority_pairs(model):
+        if higher in start and lower in start:
+            cp.add(start[higher] <= start[lower])
     makespan = cp.new_int_var(model.lower_bound, horizon, "makespan")
     for j in tasks:
         cp.add(makespan >= finish[j])
@@ -202,3 +205,24 @@ def solve_calendars(
     for j in tasks:
         position[j] = first[j] + g * int(solver.value(index[j]))
     return position, status == cp_model.OPTIMAL, int(solver.best_objective_bound)
+
+
+def priority_pairs(model: LevelingModel) -> list[tuple[int, int]]:
+    """(higher, lower): tasks of different priority that compete for a resource and could start
+    together; the higher one must not start later, as in fast mode where it is placed first."""
+    if not model.uses_priorities:
+        return []
+    problem, passes = model.problem, model.passes
+    users: dict[int, list[int]] = {}
+    for j, demand in enumerate(problem.demands):
+        for r, _ in demand:
+            users.setdefault(r, []).append(j)
+    pairs: set[tuple[int, int]] = set()
+    for tasks in users.values():
+        for a in tasks:
+            for b in tasks:
+                if model.priority[a] > model.priority[b] and passes.es[a] <= passes.es[b] + (
+                    passes.ls[b] - passes.es[b]
+                ):
+                    pairs.add((a, b))
+    return sorted(pairs)
