@@ -58,7 +58,8 @@ def _cases() -> list[Any]:
 
 def _load(directory: Path) -> tuple[Project, dict[str, Any]]:
     loaded = load_plan(directory / "plan.yaml")
-    assert loaded.ok and loaded.project is not None, loaded.diagnostics
+    assert loaded.ok, loaded.diagnostics
+    assert loaded.project is not None
     expected = yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
     assert isinstance(expected, dict), f"{directory.name}/expected.yaml: expected a mapping"
     return loaded.project, expected
