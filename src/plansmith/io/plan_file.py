@@ -94,6 +94,8 @@ def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
     builder = _ProjectBuilder(spec, pool)
     project = builder.build()
     diagnostics.extend(builder.diagnostics)
+    if project is not None:
+        source.know_tasks({task.origin: task.id for task in project.tasks})
     return LoadedPlan(source, project, [source.place(d) for d in diagnostics])
 
 

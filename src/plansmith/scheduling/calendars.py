@@ -25,7 +25,7 @@ class CalendarBook:
         self._resources = {resource.id: resource for resource in project.resources}
         self._tasks = {task.id: task for task in project.tasks}
         self._resource_calendars: dict[str, Calendar | None] = {}
-        self._timelines: dict[str, Timeline | None] = {}
+        self._timelines: dict[tuple[object, frozenset[object]], Timeline | None] = {}
         self.project_calendar = self._calendars.get(project.calendar)
         if self.project_calendar is None:
             self.diagnostics.append(
@@ -38,12 +38,15 @@ class CalendarBook:
             )
 
     def timeline(self, calendar: Calendar) -> Timeline | None:
-        """The compiled calendar, or None (with a diagnostic) if it has no working time."""
-        if calendar.id not in self._timelines:
+        """The compiled calendar, or None (with a diagnostic) if it has no working time.
+
+        Calendars with the same working time share one timeline, whatever their ids."""
+        key = (calendar.week, calendar.holidays)
+        if key not in self._timelines:
             try:
-                self._timelines[calendar.id] = Timeline(calendar, self.project.start)
+                self._timelines[key] = Timeline(calendar, self.project.start)
             except HorizonExceededError as exc:
-                self._timelines[calendar.id] = None
+                self._timelines[key] = None
                 self.diagnostics.append(
                     error(
                         "calendar_no_working_time",
@@ -52,7 +55,7 @@ class CalendarBook:
                         _calendar_path(calendar.id),
                     )
                 )
-        return self._timelines[calendar.id]
+        return self._timelines[key]
 
     def _own_calendar(self, task: Task) -> str | None:
         """The task's calendar, or the nearest enclosing summary's: a phase can set it for all."""
