@@ -6,13 +6,13 @@ the command itself.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import orjson
 import typer
 from rich.console import Console
 
@@ -100,11 +100,12 @@ def schedule(
     print_diagnostics(err, outcome.diagnostics)
     try:
         if output_format is OutputFormat.JSON:
-            text = json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) + "\n"
+            data = orjson.dumps(outcome.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
             if output is None:
-                typer.echo(text, nl=False)
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
             else:
-                output.write_text(text, encoding="utf-8")
+                output.write_bytes(data)
         elif outcome.ok:
             if output is None:
                 print_outcome(Console(), outcome)

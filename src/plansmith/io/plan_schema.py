@@ -229,7 +229,7 @@ class CalendarSpec(_Spec):
     week: dict[Weekday, DayHours] | None = None
     workdays: list[Annotated[Weekday, BeforeValidator(_lower)]] | None = None
     hours: DayHours | None = None
-    holidays: list[DateEntry] = []
+    holidays: list[DateEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_form(self) -> CalendarSpec:
@@ -260,8 +260,8 @@ class ResourceSpec(_Spec):
     capacity: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
     rate: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
     calendar: Id | None = None
-    vacations: list[DateEntry] = []
-    skills: list[str] = []
+    vacations: list[DateEntry] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
     email: str | None = None
 
     @field_validator("rate", mode="before")
@@ -301,9 +301,9 @@ class TaskSpec(_Spec):
     duration: DurationText | None = None
     effort: DurationText | None = None
     milestone: bool = False
-    after: list[Id] = []
-    depends: list[DependencySpec] = []
-    assign: list[Annotated[AssignSpec, BeforeValidator(_assign)]] = []
+    after: list[Id] = Field(default_factory=list)
+    depends: list[DependencySpec] = Field(default_factory=list)
+    assign: list[Annotated[AssignSpec, BeforeValidator(_assign)]] = Field(default_factory=list)
     start_no_earlier_than: Instant | None = None
     finish_no_later_than: Instant | None = None
     must_start_on: Instant | None = None
@@ -317,14 +317,14 @@ class TaskSpec(_Spec):
 class PoolSpec(_Spec):
     """A shared resource pool file: the resources several plans book, and their calendars."""
 
-    calendars: dict[Id, CalendarSpec] = {}
-    resources: list[ResourceSpec] = []
+    calendars: dict[Id, CalendarSpec] = Field(default_factory=dict)
+    resources: list[ResourceSpec] = Field(default_factory=list)
 
 
 class PlanSpec(_Spec):
     project: ProjectSpec
     pool: str | None = None
-    calendars: dict[Id, CalendarSpec] = {}
-    holidays: list[DateEntry] = []
-    resources: list[ResourceSpec] = []
-    tasks: list[TaskSpec] = []
+    calendars: dict[Id, CalendarSpec] = Field(default_factory=dict)
+    holidays: list[DateEntry] = Field(default_factory=list)
+    resources: list[ResourceSpec] = Field(default_factory=list)
+    tasks: list[TaskSpec] = Field(default_factory=list)

@@ -52,8 +52,13 @@ def schedule_to_json(
     if project is None or result is None or not result.ok:
         return doc
 
+    formatted: dict[int, str] = {}  # many tasks share instants; strftime is the slow part
+
     def at(minutes: int) -> str:
-        return result.at(minutes).strftime(TIME_FORMAT)
+        text = formatted.get(minutes)
+        if text is None:
+            text = formatted[minutes] = result.at(minutes).strftime(TIME_FORMAT)
+        return text
 
     doc["project"]["start"] = at(result.start)
     doc["project"]["finish"] = at(result.finish)

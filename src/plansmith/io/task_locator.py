@@ -17,6 +17,11 @@ import yaml
 from plansmith.domain.diagnostics import DocPath
 
 _TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:", re.MULTILINE)
+# An ``id:`` key and its plain or quoted value, in block or flow style.
+_ID_KEY = re.compile(
+    r"(?:^|(?<=[\s{,]))(id)\s*:\s*(?:['\"]([^'\"\n]*)['\"]|([^\s,}#'\"]+))\s*(?=[,}#\n]|$)",
+    re.MULTILINE,
+)
 
 
 def split_task_path(path: DocPath) -> tuple[DocPath, DocPath] | None:
@@ -35,6 +40,7 @@ class TaskLocator:
         for line in self.lines:
             self.line_starts.append(self.line_starts[-1] + len(line))
         self.section = self._tasks_section()
+        self._ids: dict[str, list[int]] | None = None
 
     def _tasks_section(self) -> tuple[int, int] | None:
         match = re.search(r"^tasks\s*:", self.text, re.MULTILINE)
@@ -43,18 +49,22 @@ class TaskLocator:
         after = _TOP_KEY.search(self.text, match.end())
         return match.end(), after.start() if after else len(self.text)
 
+    def _index(self) -> dict[str, list[int]]:
+        """Where each ``id:`` key of the tasks section starts, by id (one scan, then reused)."""
+        if self._ids is None:
+            self._ids = {}
+            if self.section is not None:
+                lo, hi = self.section
+                for match in _ID_KEY.finditer(self.text, lo, hi):
+                    value = match.group(2) if match.group(2) is not None else match.group(3)
+                    self._ids.setdefault(value, []).append(match.start(1))
+        return self._ids
+
     def locate(self, task_id: str, rest: DocPath) -> tuple[int, int] | None:
         """1-based (line, column) of ``rest`` inside task ``task_id``, or None if unsure."""
-        if self.section is None:
-            return None
-        pattern = re.compile(
-            r"(?:^|[\s{,])id\s*:\s*(['\"]?)" + re.escape(task_id) + r"\1\s*(?=[,}#\n]|$)",
-            re.MULTILINE,
-        )
-        lo, hi = self.section
         found = []
-        for match in pattern.finditer(self.text, lo, hi):
-            snippet = self._snippet(match.start() + (0 if match.group(0)[0] == "i" else 1))
+        for key_at in self._index().get(task_id, ()):
+            snippet = self._snippet(key_at)
             if snippet is not None:
                 found.append(snippet)
         if len(found) != 1:

@@ -59,9 +59,8 @@ class Timeline:
         weekdays = (days + self.origin.weekday()) % 7
         working = np.ones(len(days), dtype=bool)
         if self.calendar.holidays:
-            offsets = np.fromiter(
-                ((day - self.origin).days for day in self.calendar.holidays), dtype=np.int64
-            )
+            offsets = np.fromiter(map(date.toordinal, self.calendar.holidays), dtype=np.int64)
+            offsets -= self.origin.toordinal()
             working &= ~np.isin(days, offsets)
         chunks_start: list[np.ndarray] = []
         chunks_end: list[np.ndarray] = []
