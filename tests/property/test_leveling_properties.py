@@ -148,9 +148,9 @@ def leveling_projects(draw: st.DrawFn, *, several_calendars: bool) -> Project:
     block of tasks under a summary ``s`` with links to and from it, and sometimes one task whose
     work has already started (``actual_start``).
 
-    Single-calendar projects never link to a task's finish (FF, SF) with a zero lag: that case is
-    wrong on the working-time axis (see ``test_workspace_keeps_a_zero_lag_link_to_a_finish``) and
-    is left out until it is fixed, so that these properties keep guarding everything else.
+    Single-calendar projects never link to a task's finish (FF, SF) with a zero lag: such plans
+    are leveled on the calendar axis (see ``test_workspace_keeps_a_zero_lag_link_to_a_finish``),
+    and this shape is meant to exercise the working-time axis.
     """
     if several_calendars:
         cals = [draw(work_calendars(f"c{i}")) for i in range(draw(st.integers(2, 3)))]
@@ -568,11 +568,7 @@ def test_the_two_shapes_exercise_both_time_axes(several: bool, data: st.DataObje
     assert isinstance(model.problem.space, CalendarSpace if several else WorkSpace)
 
 
-# -- known engine bugs, found by the properties above (minimal reproductions) -----------------
-#
-# Each is pinned as a strict xfail: when the engine is fixed the test passes, xfail-strict turns
-# that into a failure, and the marker (and, for the first, the exclusion in
-# ``leveling_projects``) should go.
+# -- engine bugs found by the properties above, kept as regression tests ------------------------
 
 PLAN_HEAD = """\
 project: {id: p, name: P, start: 2027-01-04}   # a Monday; Mon-Fri 09:00-12:00 + 13:00-18:00
@@ -588,13 +584,6 @@ def _plan(tasks: str) -> Project:
     return loaded.project
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: on the working-time axis (WorkSpace, and the CP-SAT model) a zero-lag "
-    "link to a finish from an instant that follows a non-working gap is taken as "
-    "'finish position >= start position', so the successor may finish at the end of the "
-    "previous working period (Mon 18:00), before the instant (Tue 09:00)",
-)
 @pytest.mark.parametrize("mode", list(LevelMode))
 @pytest.mark.parametrize(
     "tasks",
@@ -623,12 +612,6 @@ def test_workspace_keeps_a_zero_lag_link_to_a_finish(tasks: str, mode: LevelMode
     assert result.finish >= cpm.finish
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: delay_reasons skips milestones (explain.delay_reasons 'continue's on "
-    "instants), so a milestone that leveling moves by a day has no explanation, although "
-    "docs/leveling.md promises one for every task that starts later than its early start",
-)
 def test_a_milestone_moved_by_leveling_is_explained() -> None:
     project = _plan("""\
   - {id: a, name: A, duration: 1d, assign: [ann]}
@@ -642,14 +625,6 @@ def test_a_milestone_moved_by_leveling_is_explained() -> None:
     assert [(r.kind, r.predecessor) for r in reasons] == [("predecessor", "b")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: resource-aware late dates are computed by a backward pass in order of "
-    "decreasing leveled finish, but a successor link (m SS b) can force c (finishing 10:00) "
-    "ahead of b (finishing 11:00); c then takes Ann's last hour and pushes b and a earlier "
-    "than their leveled dates: a's late start is Fri 2027-01-01 17:00, before the project "
-    "start, and a, b show total float -60 with no imposed finish",
-)
 def test_leveled_late_dates_never_precede_the_leveled_dates() -> None:
     project = _plan("""\
   - {id: a, name: A, duration: 1h}
@@ -663,13 +638,6 @@ def test_leveled_late_dates_never_precede_the_leveled_dates() -> None:
         assert t.total_float >= 0, t.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: on the working-time axis the leveled late dates use the horizon "
-    "to_wall(makespan) = finish_of(...), the end of the previous working period, so a "
-    "milestone sitting at Tue 09:00 (start_no_earlier_than Tuesday) gets late start Mon "
-    "18:00, before its own date, with total float 0",
-)
 def test_a_milestone_after_a_gap_keeps_its_late_date() -> None:
     project = _plan("""\
   - {id: a, name: A, duration: 1h}
@@ -681,12 +649,6 @@ def test_a_milestone_after_a_gap_keeps_its_late_date() -> None:
     assert m.late_start >= m.start
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: CP-SAT minimises only the makespan, so in optimal mode a task with "
-    "room to spare lands anywhere: b starts 09:03 though a ends 09:02 and b uses no "
-    "resource, and delay_reasons has an empty entry for it",
-)
 def test_optimal_mode_does_not_delay_tasks_for_no_reason() -> None:
     project = _plan("""\
   - {id: a, name: A, duration: 2min, assign: [{resource: ann, units: 0.5}]}
@@ -701,14 +663,6 @@ def test_optimal_mode_does_not_delay_tasks_for_no_reason() -> None:
             assert result.delay_reasons.get(task.id), task.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: cpsat_calendar.priority_pairs asks 'higher priority starts no later' "
-    "also of pairs where that is impossible: the lower-priority task precedes the higher one "
-    "through a link (b -> a), or has already started (actual_start) where the higher one "
-    "cannot start too; CP-SAT finds the model infeasible at once and optimal mode reports "
-    "'timeout' well within its time limit, keeping the fast result unproven",
-)
 @pytest.mark.parametrize(
     "last",
     [

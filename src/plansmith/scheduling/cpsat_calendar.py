@@ -18,6 +18,7 @@ from math import gcd
 from typing import TYPE_CHECKING, Any
 
 from plansmith.scheduling.constraints import NodeBounds
+from plansmith.scheduling.priorities import reachable
 from plansmith.scheduling.rules import LinkRules
 
 if TYPE_CHECKING:
@@ -91,7 +92,11 @@ def _grid(model: LevelingModel) -> int:
 
 
 def solve_calendars(
-    model: LevelingModel, hint_position: list[int], horizon: int, time_limit: float
+    model: LevelingModel,
+    hint_position: list[int],
+    horizon: int,
+    time_limit: float,
+    pairs: list[tuple[int, int]],
 ) -> tuple[list[int], bool, int] | None:
     """Task positions of the best schedule found (hint-started), whether proven optimal, and the
     proven bound on the finish (wall-clock minutes); None when the model would be too large or
@@ -185,7 +190,7 @@ def solve_calendars(
             cp.add_cumulative(
                 [i for i, _ in items], [u for _, u in items], model.problem.capacities[r]
             )
-    for higher, lower in priority_pairs(model):
+    for higher, lower in pairs:
         if higher in start and lower in start:
             cp.add(start[higher] <= start[lower])
     makespan = cp.new_int_var(model.lower_bound, horizon, "makespan")
@@ -217,12 +222,16 @@ def priority_pairs(model: LevelingModel) -> list[tuple[int, int]]:
     for j, demand in enumerate(problem.demands):
         for r, _ in demand:
             users.setdefault(r, []).append(j)
+    reach = reachable(passes.net.order, model.successors)
     pairs: set[tuple[int, int]] = set()
     for tasks in users.values():
         for a in tasks:
             for b in tasks:
-                if model.priority[a] > model.priority[b] and passes.es[a] <= passes.es[b] + (
-                    passes.ls[b] - passes.es[b]
+                if (
+                    model.priority[a] > model.priority[b]
+                    and passes.es[a] <= passes.ls[b]  # they could meet at all
+                    and not reach[b] >> a & 1  # b does not lead to a through links
+                    and problem.pinned[b] is None  # b has not started already
                 ):
                     pairs.add((a, b))
     return sorted(pairs)

@@ -113,10 +113,12 @@ def delay_reasons(
     usage = _usage(problem.demands, start, finish, len(project.resources))
     out: dict[str, tuple[DelayReason, ...]] = {}
     for j, task in enumerate(tasks):
-        if task.is_summary or net.instant[j] or start[j] <= passes.es[j]:
+        if task.is_summary or start[j] <= passes.es[j]:
             continue
         reasons: list[DelayReason] = []
         allowed = rules.dates(j, rules.earliest(j, start, finish))[0]
+        if net.instant[j]:  # a milestone books nothing: only its predecessors can hold it
+            allowed = start[j]
         if allowed > passes.es[j]:
             driver = _driving_task(j, start, finish, rules, len(tasks))
             if driver is not None:

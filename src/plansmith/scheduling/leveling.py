@@ -285,7 +285,14 @@ def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
         for j in net.order
         if j < task_count and not net.instant[j]
     )
-    if same:
+    # On working time an instant loses which side of a non-working gap it is on, and a start
+    # sits on the far side of one: "finish >= that start" with no lag needs the clock. Such
+    # links (from a start or an instant to a finish, without lag) take the calendar axis.
+    exact = all(
+        not (e.succ_finish and e.lag == 0 and (not e.pred_finish or net.instant[e.pred]))
+        for e in net.edges
+    )
+    if same and exact:
         return WorkSpace(passes.rules, passes.rules.bounds.earliest_start)
     return CalendarSpace(passes.rules)
 
@@ -335,18 +342,20 @@ def _result(
         problem.order, model.successors, model.predecessors, [-f for f in best.finish]
     )
     late = serial_backward(problem, back_order, horizon)
-    late_start, late_finish = _wall_dates(
-        model, late.position, late=True, horizon=space.to_wall(horizon)
-    )
+    leveled_finish = max((finish[j] for j in net.order if j < model.task_count), default=0)
+    late_start, late_finish = _wall_dates(model, late.position, late=True, horizon=leveled_finish)
     total = [0] * n
     for j in range(n):
-        if net.instant[j]:
+        # Right-justifying may pack resources differently and put a task earlier than it is:
+        # it then has no float to give, rather than negative float.
+        if late_start[j] < start[j]:
+            late_start[j], late_finish[j] = start[j], finish[j]
+        elif net.instant[j]:
             tl = net.timelines[j]
             total[j] = tl.work_at(late_start[j]) - tl.work_at(start[j])
         else:
             total[j] = late.position[j] - best.position[j]
     dates = Dates(start, finish, passes.es, passes.ef, late_start, late_finish, total, [0] * n)
-    leveled_finish = max((finish[j] for j in net.order if j < model.task_count), default=0)
     schedule = assemble(
         project, net, dates, _engine_diagnostics(cpm), start=cpm.start, finish=leveled_finish
     )

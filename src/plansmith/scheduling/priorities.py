@@ -60,15 +60,20 @@ def ranks(values: Sequence[float], priority: Sequence[int]) -> list[float]:
     return [(1000 - p) + (v - lo) / width for v, p in zip(values, priority, strict=True)]
 
 
-def count_total_successors(order: Sequence[int], successors: Sequence[Sequence[int]]) -> list[int]:
-    """Transitive successors per node, with integers as bit sets (fast for 10,000s of nodes)."""
+def reachable(order: Sequence[int], successors: Sequence[Sequence[int]]) -> list[int]:
+    """Per node, the nodes its links lead to, as bits of an integer (fast for 10,000s)."""
     reach = [0] * len(successors)
     for j in reversed(order):
         bits = 0
         for s in successors[j]:
             bits |= reach[s] | (1 << s)
         reach[j] = bits
-    return [bits.bit_count() for bits in reach]
+    return reach
+
+
+def count_total_successors(order: Sequence[int], successors: Sequence[Sequence[int]]) -> list[int]:
+    """Transitive successors per node."""
+    return [bits.bit_count() for bits in reachable(order, successors)]
 
 
 def activity_list(
