@@ -77,9 +77,11 @@ def test_level_removes_the_overbooking_and_explains_it(tmp_path: Path) -> None:
     assert first[1] <= second[0], "the DBA is booked twice at once"
     assert doc["leveling"]["status"] == "optimal"  # 3 days of DBA work is a proven bound
     assert doc["project"]["finish"] == "2027-01-06T18:00"
-    moved = [t for t in doc["tasks"] if t["delay_reasons"]]
+    moved = [t for t in doc["tasks"] if t["delay_reasons"] and not t["milestone"]]
     assert len(moved) == 1
     reason = moved[0]["delay_reasons"][0]
+    (done,) = [t for t in doc["tasks"] if t["milestone"]]
+    assert done["delay_reasons"][0]["kind"] == "predecessor"  # the finish moved with the work
     assert reason["kind"] == "resource"
     assert reason["resource"] == "dba"
     assert reason["held_by"] == [
@@ -102,7 +104,7 @@ def test_bare_level_means_fast_and_optimal_is_accepted(tmp_path: Path) -> None:
 def test_explain_names_the_resource_and_the_holder(tmp_path: Path) -> None:
     plan = write(tmp_path, "ops.yaml", CONTESTED)
     doc = json.loads(run("schedule", plan, "--level", "-f", "json").stdout)
-    moved = next(t for t in doc["tasks"] if t["delay_reasons"])
+    moved = next(t for t in doc["tasks"] if t["delay_reasons"] and not t["milestone"])
     done = run("explain", plan, moved["id"])
     assert done.returncode == 0, done.stderr
     holder = moved["delay_reasons"][0]["held_by"][0]

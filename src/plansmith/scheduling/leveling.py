@@ -22,7 +22,7 @@ from plansmith.scheduling.assemble import Dates, assemble
 from plansmith.scheduling.cpm import CpmPasses, run_cpm
 from plansmith.scheduling.explain import DelayReason, ResourceLoad, delay_reasons, resource_loads
 from plansmith.scheduling.heuristics import makespan
-from plansmith.scheduling.network import Network
+from plansmith.scheduling.network import Edge, Network
 from plansmith.scheduling.priorities import (
     Rule,
     activity_list,
@@ -288,10 +288,17 @@ def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
     # On working time an instant loses which side of a non-working gap it is on, and a start
     # sits on the far side of one: "finish >= that start" with no lag needs the clock. Such
     # links (from a start or an instant to a finish, without lag) take the calendar axis.
-    exact = all(
-        not (e.succ_finish and e.lag == 0 and (not e.pred_finish or net.instant[e.pred]))
-        for e in net.edges
-    )
+    # A milestone may sit on a snapped start (the project start, a start constraint); a gate only
+    # when a start reaches it without lag.
+    start_side = [net.instant[j] and j < task_count for j in range(len(net.node_task))]
+
+    def from_start_side(e: Edge) -> bool:
+        return e.lag == 0 and (start_side[e.pred] if net.instant[e.pred] else not e.pred_finish)
+
+    for j in net.order:
+        if net.instant[j] and not start_side[j]:
+            start_side[j] = any(from_start_side(net.edges[k]) for k in net.incoming[j])
+    exact = not any(e.succ_finish and from_start_side(e) for e in net.edges)
     if same and exact:
         return WorkSpace(passes.rules, passes.rules.bounds.earliest_start)
     return CalendarSpace(passes.rules)
