@@ -6,6 +6,7 @@ the command itself.
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import date, timedelta
 from enum import StrEnum
@@ -219,4 +220,7 @@ def with_default_level(args: list[str]) -> list[str]:
 
 
 def main() -> None:
+    # A command runs once and exits: the cyclic garbage collector only costs time here (about a
+    # tenth of scheduling a 10,000-task plan), as the model holds no reference cycles to free.
+    gc.disable()
     app(args=with_default_level(sys.argv[1:]), prog_name="plansmith")

@@ -24,6 +24,7 @@ class CalendarBook:
         }
         self._resources = {resource.id: resource for resource in project.resources}
         self._tasks = {task.id: task for task in project.tasks}
+        self._intersections: dict[tuple[str, ...], Calendar | None] = {}
         self._resource_calendars: dict[str, Calendar | None] = {}
         self._timelines: dict[tuple[object, frozenset[object]], Timeline | None] = {}
         self.project_calendar = self._calendars.get(project.calendar)
@@ -104,13 +105,19 @@ class CalendarBook:
         known = [a.resource for a in task.assignments if a.resource in self._resources]
         if not known:
             return self.project_calendar
-        resource_ids = sorted(set(known))
-        parts = [self.resource_calendar(rid) for rid in resource_ids]
-        if any(part is None for part in parts):
+        resource_ids = tuple(sorted(set(known)))
+        if resource_ids not in self._intersections:
+            parts = [self.resource_calendar(rid) for rid in resource_ids]
+            self._intersections[resource_ids] = (
+                None
+                if any(part is None for part in parts)
+                else intersect(
+                    [p for p in parts if p is not None], "resources:" + "+".join(resource_ids)
+                )
+            )
+        combined = self._intersections[resource_ids]
+        if combined is None:
             return None
-        combined = intersect(
-            [p for p in parts if p is not None], "resources:" + "+".join(resource_ids)
-        )
         if combined.week.minutes_per_week == 0:
             self.diagnostics.append(
                 error(
