@@ -34,7 +34,12 @@ _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}$")
 
 
+_VALID_IDS: set[str] = set()  # ids repeat across links and assignments: check each once
+
+
 def _id(value: Any) -> str:
+    if type(value) is str and value in _VALID_IDS:
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not _ID.match(value):
@@ -43,6 +48,8 @@ def _id(value: Any) -> str:
             "'{value}' is not a valid id: use letters, digits, '_', '-' and '.'",
             {"value": value},
         )
+    if len(_VALID_IDS) < 1_000_000:
+        _VALID_IDS.add(value)
     return value
 
 
