@@ -22,7 +22,7 @@ the JSON only:
 Target (issue 3): at most 5 s end to end for 2,000 tasks and 100 resources in fast mode.
 
 Usage: .venv/bin/python bench/level_bench.py [--tasks 2000] [--resources 100] [--seed 1] [--runs 3]
-       [--level fast|optimal] [--time-limit S] [--schedules N] [--profile]
+       [--level fast|optimal] [--time-limit S] [--schedules N] [--profile] [--commit REV]
 Exit status 1 when the schedule is infeasible.
 """
 
@@ -47,6 +47,7 @@ OUT = ROOT / "bench" / "out" / "level"
 PLANSMITH = ROOT / ".venv" / "bin" / "plansmith"
 sys.path.insert(0, str(ROOT / "bench"))
 
+import benchlib  # noqa: E402
 import level_generate  # noqa: E402
 
 FORMAT = "%Y-%m-%dT%H:%M"
@@ -271,26 +272,6 @@ def run_measured(args: list[str]) -> tuple[float, int, subprocess.CompletedProce
     return wall, usage.ru_maxrss, subprocess.CompletedProcess(args, proc.returncode, "", stderr)
 
 
-def engine() -> str:
-    """The plansmith tree the CLI runs (PYTHONPATH may point elsewhere) and its commit."""
-    code = "import pathlib, plansmith; print(pathlib.Path(plansmith.__file__).parents[1])"
-    python = ROOT / ".venv" / "bin" / "python"
-    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=False)
-    src = Path(done.stdout.strip())
-    if src.resolve() != (ROOT / "src").resolve():
-        stamp = src.parent / "COMMIT"
-        return f"{src}" + (f" (commit {stamp.read_text().strip()})" if stamp.exists() else "")
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    dirty = ", src/ modified" if git("status", "--porcelain", "--", "src") else ""
-    return f"{src} (commit {git('rev-parse', '--short', 'HEAD')}{dirty})"
-
-
 def load_average() -> str:
     """The machine's 1-minute load average (other work on the machine skews the timings)."""
     return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
@@ -314,24 +295,32 @@ def level_args(
     return args
 
 
-def profile(plan: Path, output: Path, cli_args: list[str], top: int = 30) -> None:
-    """Run the CLI in-process under cProfile and print the top functions."""
-    import cProfile
+def profile(cli_args: list[str], output: Path, top: int = 30) -> None:
+    """Run the CLI in-process under cProfile (writing ``output``) and print the top functions.
+
+    The fast search's second process (``heuristics.search_both_cores``, a forked worker) is
+    replaced by a search in this process, which cProfile can see."""
     import pstats
 
+    args = list(cli_args)
+    args[args.index("-o") + 1] = str(output)
     prof = output.with_suffix(".prof")
     code = (
         "import sys, cProfile\n"
-        f"sys.argv = ['plansmith', *{cli_args!r}]\n"
+        f"sys.argv = ['plansmith', *{args!r}]\n"
         "from plansmith.cli.main import main\n"
+        "try:\n"  # search in this process, so that the profile sees all of it
+        "    from plansmith.scheduling import heuristics as h\n"
+        "    h.search_both_cores = getattr(h, 'search', h.search_both_cores)\n"
+        "except (ImportError, AttributeError):\n    pass\n"
         "p = cProfile.Profile(); p.enable()\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"p.disable(); p.dump_stats({str(prof)!r})\n"
     )
-    del cProfile
     subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", code], check=True)
+    print(f"\nprofile of: plansmith {' '.join(args)}")
+    print(f"({prof}), by cumulative time:")
     stats = pstats.Stats(str(prof))
-    print(f"\nprofile ({prof}), by cumulative time:")
     stats.sort_stats("cumulative").print_stats(top)
     print("by own time:")
     stats.sort_stats("tottime").print_stats(top)
@@ -364,13 +353,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, help="passed to the CLI (its default: 1 s)")
     parser.add_argument("--schedules", type=int, help="passed to the CLI")
     parser.add_argument("--profile", action="store_true", help="also profile one run in-process")
+    parser.add_argument(
+        "--commit", help="measure this commit's src/ (exported to bench/out/); default: work tree"
+    )
     args = parser.parse_args(argv)
+    source = benchlib.use_source(args.commit)
 
     plan = workload(args.tasks, args.resources, args.seed)
     output = plan.with_name(plan.stem + f"-{args.level}.json")
     unleveled_out = plan.with_name(plan.stem + "-cpm.json")
     cli = level_args(plan, output, args.level, args.time_limit, args.schedules)
-    print(f"plansmith: {engine()}; {load_average()}")
+    print(f"plansmith: {source}; {benchlib.machine()}; {load_average()}")
     print("command: .venv/bin/plansmith " + " ".join(cli).replace(str(ROOT) + "/", ""))
 
     cpm_wall, cpm_rss, done = run_measured(
@@ -429,7 +422,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"target <= {TARGET_SECONDS:g} s end to end: {verdict} ({median:.2f} s)")
     print(f"after the runs: {load_average()}")
     if args.profile:
-        profile(plan, output, cli)
+        # Under cProfile each schedule costs several times more, so a time-limited search would
+        # take another path; the same number of schedules as the timed run makes it take a
+        # similar one. The search runs in the profiled process only (no forked worker).
+        profiled = (
+            cli
+            if args.schedules or args.level != "fast"
+            else [*cli, "--schedules", str(lv["schedules"])]
+        )
+        profile(profiled, output.with_name(output.stem + "-profiled.json"))
     if problems:
         sys.exit(1)
 

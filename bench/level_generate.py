@@ -5,9 +5,11 @@ Deterministic for a given size and seed. A workload has:
   * N effort-driven leaf tasks (``effort``, 2 h to 10 d), each assigned to exactly one resource at
     units 1, nested as phases -> work packages -> tasks; no milestones, lags or constraints;
   * about 1.5 finish-to-start predecessors per task, always earlier tasks (acyclic): short chains
-    inside a work package, links to earlier packages of the phase and to the previous phase of the
-    same stream; phases run in parallel streams and most follow the previous phase of their
-    stream as a whole (a dependency on a summary task);
+    inside a work package, links to earlier packages of the same phase and, for a fifth of the
+    phases, to tasks of an earlier phase; a few packages wait for a whole earlier package (a
+    dependency on a summary task). Phases otherwise run in parallel, as workstreams, so that the
+    unleveled schedule is about as long as the busiest resource's work and leveling matters
+    (``PHASES_PER_STREAM`` > 1 would chain phases into streams by summary dependencies);
   * R resources of capacity 1 in teams of about five; a package's tasks go to members of its team
     (sometimes to anyone); each resource works on the office calendar (Monday-Friday 08:00-12:00
     and 13:00-17:00) or, for about a fifth of them, the early shift (Monday-Friday 06:00-14:00),

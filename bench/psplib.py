@@ -12,6 +12,10 @@ makespan, best-known bounds, deviations, time, status; then a summary:
   engine (CP-SAT in optimal mode, or makespan = the engine's own lower bound),
 * mean and max time per instance, schedules generated per second (fast mode).
 
+Time limits are wall-clock: on a shared machine the load of other processes lowers the schedules
+made per instance (the header and summary print the load average). ``--schedules N`` gives the
+same makespans on any machine for a seed, so quality can be compared apart from speed.
+
 Usage:
   .venv/bin/python bench/psplib.py --set j30 --mode fast --time-limit 1 [--subset 60] [--seed 0]
       [--schedules N] [--data DIR] [--jobs 1] [--csv OUT.csv] [--quiet]
@@ -192,11 +196,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="set_name", choices=sorted(TARGETS), required=True)
     parser.add_argument("--mode", choices=[m.value for m in LevelMode], default="fast")
     parser.add_argument("--time-limit", type=float, default=1.0, help="seconds per instance")
-    parser.add_argument("--schedules", type=int, help="schedule budget instead of time (fast)")
+    parser.add_argument(
+        "--schedules", type=int, help="schedule budget (fast; the warm start in optimal mode)"
+    )
     parser.add_argument("--subset", type=int, help="a deterministic spread of N instances")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--jobs", type=int, default=1, help="instances run in parallel")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="instances in parallel; keep 1, leveling uses both cores",
+    )
     parser.add_argument("--csv", type=Path, help="write per-instance rows here")
     parser.add_argument("--quiet", action="store_true", help="summary only")
     args = parser.parse_args(argv)

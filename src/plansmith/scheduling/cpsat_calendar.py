@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _MAX_LINKS = 200_000
 _MAX_TABLE = 50_000
+_MAX_CELLS = 300_000  # all tasks' positions together; beyond it the model takes gigabytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ def solve_calendars(
     index: dict[int, Any] = {}
     first: dict[int, int] = {}
     hinted_span: dict[int, int] = {}
+    cells = 0
     for j in tasks:
         tl = net.timelines[j]
         d = net.duration[j]
@@ -139,8 +141,9 @@ def solve_calendars(
         lo = pinned if pinned is not None else lo - (lo % g)
         hi = lo if pinned is not None else max(lo, late_w[j])
         count = (hi - lo) // g + 1
-        if count > _MAX_TABLE:
-            return None
+        cells += count
+        if count > _MAX_TABLE or cells > _MAX_CELLS:
+            return None  # too large to solve usefully: the caller keeps the fast result
         positions = [lo + g * i for i in range(count)]
         starts = [tl.start_of(w) for w in positions]
         finishes = [tl.finish_of(w + d) for w in positions]

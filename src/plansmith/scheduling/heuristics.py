@@ -96,13 +96,18 @@ def search_both_cores(
 def _worker(
     model: LevelingModel, options: LevelingOptions, began: float, sender: Connection
 ) -> None:
-    best, count = search(model, options, began)
+    best, count = search(model, options, began, rules_first=False)
     sender.send((best.position, best.start, best.finish, count))
     sender.close()
 
 
-def search(model: LevelingModel, options: LevelingOptions, began: float) -> tuple[Placement, int]:
-    """The best schedule found within the budget; deterministic for a seed and a count."""
+def search(
+    model: LevelingModel, options: LevelingOptions, began: float, *, rules_first: bool = True
+) -> tuple[Placement, int]:
+    """The best schedule found within the budget; deterministic for a seed and a count.
+
+    ``rules_first`` starts from each priority rule's schedule; the second core's worker skips
+    that (the main process makes the same schedules) and samples from the start."""
     problem, n = model.problem, model.task_count
     rng = random.Random(options.seed)
     stop_at = began + options.time_limit
@@ -127,7 +132,7 @@ def search(model: LevelingModel, options: LevelingOptions, began: float) -> tupl
         proven = makespan(best, n) <= model.lower_bound  # nothing shorter exists
         return proven or count >= budget or time.perf_counter() >= stop_at
 
-    for rule in Rule:
+    for rule in Rule if rules_first else ():
         if spent():
             break
         rank = model.rule_ranks[rule]

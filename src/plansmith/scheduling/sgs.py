@@ -154,61 +154,66 @@ def parallel_forward(
     successors: Sequence[Sequence[int]],
 ) -> Placement:
     """Non-delay schedule: at each decision time, start the best-ranked (lowest ``rank``) eligible
-    nodes that fit, then move the clock to the next release or finish."""
+    nodes that fit, then move the clock to the next release or finish.
+
+    A node's earliest position is final once all its predecessors are placed, so it is worked
+    out once, when the node becomes eligible."""
     space = problem.space
     n = problem.node_count
     position, start, finish = [0] * n, [0] * n, [0] * n
     profiles = _prebook(problem, start, finish, position)
     demands, pinned = problem.demands, problem.pinned
     waiting = [len(predecessors[j]) for j in range(n)]
-    placed = [False] * n
     to_place = set(problem.order)
-    eligible: list[int] = []
+    earliest: dict[int, int] = {}
+    first: dict[int, int] = {}
+
+    def make_eligible(j: int) -> None:
+        earliest[j] = space.earliest(j, start, finish)
+        first[j] = space.span(j, earliest[j])[0]
 
     def release(j: int) -> None:
-        placed[j] = True
         to_place.discard(j)
         for s in successors[j]:
             waiting[s] -= 1
             if waiting[s] == 0 and s in to_place:
-                eligible.append(s)
+                make_eligible(s)
 
     for j in problem.order:
         if pinned[j] is not None:
             release(j)
-    eligible.extend(j for j in problem.order if waiting[j] == 0 and not placed[j])
+    for j in problem.order:
+        if waiting[j] == 0 and j in to_place and j not in earliest:
+            make_eligible(j)
     clock: int | None = None
     # Finish times of placed nodes, a heap: the moments resources come free.
     running = [finish[j] for j in range(n) if pinned[j] is not None]
     heapify(running)
-    while eligible:
-        eligible.sort(key=lambda j: rank[j])
-        earliest = {j: space.earliest(j, start, finish) for j in eligible}
-        first = {j: space.span(j, earliest[j])[0] for j in eligible}
+    while earliest:
         now = min(first.values())
         clock = now if clock is None else max(clock, now)
-        progress = False
-        for j in list(eligible):
-            if first[j] > clock:
-                continue
-            p = max(earliest[j], space.starting_at_or_after(j, clock))
-            a, b = space.span(j, p)
-            demand = demands[j]
-            if demand and a < b:
-                if _fits(profiles, demand, a, b) is not None:
-                    continue
-                _book(profiles, demand, a, b)
-            position[j], start[j], finish[j] = p, a, b
-            heappush(running, b)
-            eligible.remove(j)
-            release(j)
-            progress = True
-            break  # newly eligible nodes may start now too: re-rank
-        if not progress:
-            while running and running[0] <= clock:
-                heappop(running)
-            later = [t for t in first.values() if t > clock]
-            if running:
-                later.append(running[0])
-            clock = min(later)
+        progress = True
+        while progress:  # placing a node may make others eligible at this same time
+            progress = False
+            for j in sorted((j for j in earliest if first[j] <= clock), key=rank.__getitem__):
+                p = max(earliest[j], space.starting_at_or_after(j, clock))
+                a, b = space.span(j, p)
+                demand = demands[j]
+                if demand and a < b:
+                    if _fits(profiles, demand, a, b) is not None:
+                        continue
+                    _book(profiles, demand, a, b)
+                position[j], start[j], finish[j] = p, a, b
+                heappush(running, b)
+                del earliest[j], first[j]
+                release(j)
+                progress = True
+        if not earliest:
+            break
+        while running and running[0] <= clock:
+            heappop(running)
+        later = [t for t in first.values() if t > clock]
+        if running:
+            later.append(running[0])
+        clock = min(later)
     return Placement(position, start, finish)
