@@ -12,7 +12,6 @@ their links are composed into direct links between tasks.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from math import gcd
 from typing import TYPE_CHECKING, Any
@@ -204,8 +203,6 @@ def solve_calendars(
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = 0
-    if os.environ.get("PLANSMITH_CPSAT_CHECK_HINT"):  # debugging aid: is the hint feasible?
-        solver.parameters.fix_variables_to_their_hinted_value = True
     status = solver.solve(cp)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
