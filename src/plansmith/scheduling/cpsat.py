@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from plansmith.scheduling.cpsat_calendar import priority_pairs, solve_calendars
+from plansmith.scheduling.cpsat_calendar import priority_pairs, solve_calendars, solve_model
 from plansmith.scheduling.priorities import activity_list, ranks
 from plansmith.scheduling.result import LevelStatus
 from plansmith.scheduling.sgs import Placement, serial_forward
@@ -129,11 +129,7 @@ def _solve_working_time(
     cp.minimize(makespan)
     for j in range(n):
         cp.add_hint(starts[j], hint.position[j])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 2
-    solver.parameters.random_seed = 0
-    status = solver.solve(cp)
+    solver, status = solve_model(cp, time_limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     position = [int(solver.value(s)) for s in starts]

@@ -199,17 +199,24 @@ def solve_calendars(
     for j in tasks:
         cp.add(makespan >= finish[j])
     cp.minimize(makespan)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 2
-    solver.parameters.random_seed = 0
-    status = solver.solve(cp)
+    solver, status = solve_model(cp, time_limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     position = list(hint_position)
     for j in tasks:
         position[j] = first[j] + g * int(solver.value(index[j]))
     return position, status == cp_model.OPTIMAL, int(solver.best_objective_bound)
+
+
+def solve_model(cp: Any, time_limit: float) -> tuple[Any, Any]:
+    """Solve on both cores, reproducibly (fixed seed), within ``time_limit`` seconds."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 0
+    return solver, solver.solve(cp)
 
 
 def priority_pairs(model: LevelingModel) -> list[tuple[int, int]]:
