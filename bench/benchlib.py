@@ -8,7 +8,9 @@ import platform
 import subprocess
 import sys
 import tarfile
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -66,3 +68,25 @@ def machine() -> str:
         f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB RAM, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
+
+
+def range_minutes(text: str) -> tuple[int, int]:
+    """'HH:MM-HH:MM' as minutes after midnight, as plan files write working time."""
+    start, end = text.split("-")
+    h1, m1 = start.split(":")
+    h2, m2 = end.split(":")
+    return int(h1) * 60 + int(m1), int(h2) * 60 + int(m2)
+
+
+def plan_days(entries: list[Any] | None) -> set[date]:
+    """The days of a plan's holiday or vacation entries (a date, {date}, or {from, to})."""
+    out: set[date] = set()
+    for entry in entries or []:
+        if isinstance(entry, dict) and "from" in entry:
+            day, last = entry["from"], entry["to"]
+            while day <= last:
+                out.add(day)
+                day += timedelta(days=1)
+        else:
+            out.add(entry["date"] if isinstance(entry, dict) else entry)
+    return out

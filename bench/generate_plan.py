@@ -108,6 +108,26 @@ TEAM_CALENDAR_WEIGHTS = (65, 15, 10, 10)
 PACKAGE_CALENDAR_WEIGHTS = (70, 10, 10, 10)  # tj3 mode: a calendar per work package
 
 
+def phase_groups(
+    rng: random.Random, tasks: int, package: tuple[int, int], phase: tuple[int, int]
+) -> list[list[int]]:
+    """Split ``tasks`` leaf tasks into work packages of ``package`` sizes (the last one topped
+    up, never below 2), grouped into phases of ``phase`` packages."""
+    sizes: list[int] = []
+    while sum(sizes) < tasks:
+        sizes.append(rng.randint(*package))
+    sizes[-1] -= sum(sizes) - tasks
+    if sizes[-1] < 2 and len(sizes) > 1:
+        extra = sizes.pop()
+        sizes[-1] += extra
+    groups: list[list[int]] = []
+    while sizes:
+        take = min(len(sizes), rng.randint(*phase))
+        groups.append(sizes[:take])
+        del sizes[:take]
+    return groups
+
+
 @dataclass
 class Link:
     pred: str  # task id (leaf or summary)
@@ -236,18 +256,7 @@ class Generator:
         plan.shutdowns = [(date(y, 12, 27), date(y, 12, 31)) for y in years]
         if not self.tj3:
             self._resources()
-        sizes: list[int] = []
-        while sum(sizes) < plan.tasks:
-            sizes.append(rng.randint(4, 16))
-        sizes[-1] -= sum(sizes) - plan.tasks
-        if sizes[-1] < 2 and len(sizes) > 1:
-            extra = sizes.pop()
-            sizes[-1] += extra
-        groups: list[list[int]] = []
-        while sizes:
-            take = min(len(sizes), rng.randint(10, 30))
-            groups.append(sizes[:take])
-            del sizes[:take]
+        groups = phase_groups(rng, plan.tasks, (4, 16), (10, 30))
         streams = max(1, round(len(groups) / 8))
         last_in_stream: dict[int, Phase] = {}
         for p, group in enumerate(groups):

@@ -58,26 +58,6 @@ TARGET_SECONDS = 5.0
 # -- an independent reading of the plan file ----------------------------------------------------
 
 
-def _minutes(text: str) -> tuple[int, int]:
-    start, end = text.split("-")
-    h1, m1 = start.split(":")
-    h2, m2 = end.split(":")
-    return int(h1) * 60 + int(m1), int(h2) * 60 + int(m2)
-
-
-def _days(entries: list[Any]) -> set[date]:
-    out: set[date] = set()
-    for entry in entries or []:
-        if isinstance(entry, dict) and "from" in entry:
-            day, last = entry["from"], entry["to"]
-            while day <= last:
-                out.add(day)
-                day += timedelta(days=1)
-        else:
-            out.add(entry["date"] if isinstance(entry, dict) else entry)
-    return out
-
-
 @dataclass
 class WorkTime:
     """Working time of one resource: ranges per weekday, minus whole days off."""
@@ -130,22 +110,24 @@ def read_plan(doc: dict[str, Any]) -> PlanFacts:
     project = doc["project"]
     hpd = float(project.get("hours_per_day", 8))
     hpw = float(project.get("hours_per_week", 40))
-    common = _days(doc.get("holidays", []))
+    common = benchlib.plan_days(doc.get("holidays", []))
     calendars: dict[str, tuple[list[list[tuple[int, int]]], set[date]]] = {}
     for cid, cal in doc.get("calendars", {}).items():
         if "week" in cal:
-            ranges = [[_minutes(r) for r in cal["week"].get(day, [])] for day in WEEKDAYS]
+            ranges = [
+                [benchlib.range_minutes(r) for r in cal["week"].get(day, [])] for day in WEEKDAYS
+            ]
         else:
-            hours = [_minutes(r) for r in cal["hours"]]
+            hours = [benchlib.range_minutes(r) for r in cal["hours"]]
             ranges = [hours if day in cal["workdays"] else [] for day in WEEKDAYS]
-        calendars[cid] = (ranges, common | _days(cal.get("holidays", [])))
+        calendars[cid] = (ranges, common | benchlib.plan_days(cal.get("holidays", [])))
     default = project["calendar"]
     resources = {}
     for r in doc.get("resources", []):
         ranges, off = calendars[r.get("calendar", default)]
         resources[r["id"]] = (
             float(r.get("capacity", 1)),
-            WorkTime(ranges, off | _days(r.get("vacations", []))),
+            WorkTime(ranges, off | benchlib.plan_days(r.get("vacations", []))),
         )
     nodes: dict[str, dict[str, Any]] = {}
 

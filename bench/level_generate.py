@@ -51,6 +51,7 @@ from generate_plan import (
     LAST_NAMES,
     OBJECTS,
     VERBS,
+    phase_groups,
     public_holidays,
 )
 
@@ -139,18 +140,7 @@ class Generator:
         rng, w = self.rng, self.w
         w.holidays = public_holidays(PROJECT_START.year, w.years)
         self._resources()
-        sizes: list[int] = []
-        while sum(sizes) < w.tasks:
-            sizes.append(rng.randint(4, 14))
-        sizes[-1] -= sum(sizes) - w.tasks
-        if sizes[-1] < 2 and len(sizes) > 1:
-            extra = sizes.pop()
-            sizes[-1] += extra
-        groups: list[list[int]] = []
-        while sizes:
-            take = min(len(sizes), rng.randint(6, 14))
-            groups.append(sizes[:take])
-            del sizes[:take]
+        groups = phase_groups(rng, w.tasks, (4, 14), (6, 14))
         streams = max(1, round(len(groups) / PHASES_PER_STREAM))
         last: dict[int, Phase] = {}
         for p, group in enumerate(groups):

@@ -41,7 +41,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate_plan
-from benchlib import BIN, OUT, machine, use_source
+from benchlib import BIN, OUT, machine, plan_days, range_minutes, use_source
 
 FORMAT = "%Y-%m-%dT%H:%M"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -70,36 +70,16 @@ class WorkWeek:
         raise ValueError(f"no working time after {instant}")
 
 
-def _minutes(text: str) -> tuple[int, int]:
-    start, end = text.split("-")
-    h1, m1 = start.split(":")
-    h2, m2 = end.split(":")
-    return int(h1) * 60 + int(m1), int(h2) * 60 + int(m2)
-
-
-def _days(entries: list[Any]) -> set[date]:
-    out: set[date] = set()
-    for entry in entries:
-        if isinstance(entry, dict) and "from" in entry:
-            day, last = entry["from"], entry["to"]
-            while day <= last:
-                out.add(day)
-                day += timedelta(days=1)
-        else:
-            out.add(entry["date"] if isinstance(entry, dict) else entry)
-    return out
-
-
 def read_calendars(doc: dict[str, Any]) -> dict[str, WorkWeek]:
-    common = _days(doc.get("holidays", []))
+    common = plan_days(doc.get("holidays", []))
     out = {}
     for cid, cal in doc["calendars"].items():
         if "week" in cal:
-            ranges = [[_minutes(r) for r in cal["week"].get(day, [])] for day in WEEKDAYS]
+            ranges = [[range_minutes(r) for r in cal["week"].get(day, [])] for day in WEEKDAYS]
         else:
-            hours = [_minutes(r) for r in cal["hours"]]
+            hours = [range_minutes(r) for r in cal["hours"]]
             ranges = [hours if day in cal["workdays"] else [] for day in WEEKDAYS]
-        out[cid] = WorkWeek(ranges, common | _days(cal.get("holidays", [])))
+        out[cid] = WorkWeek(ranges, common | plan_days(cal.get("holidays", [])))
     return out
 
 
