@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from plansmith.domain.calendar import Calendar, DateRange
 from plansmith.domain.diagnostics import DocPath
+from plansmith.domain.risk import Correlation, Risk, ThreePoint
 
 
 class DependencyType(StrEnum):
@@ -72,7 +73,8 @@ class Task:
     """A leaf task, a milestone or a summary (when ``children`` is non-empty).
 
     ``duration`` is always set for leaves: for effort-driven tasks the loader has already divided
-    the effort by the assigned units, keeping ``effort`` for reporting.
+    the effort by the assigned units, keeping ``effort`` for reporting; it has done the same to an
+    effort ``estimate``, so engines only ever sample durations.
     """
 
     id: str
@@ -82,6 +84,7 @@ class Task:
     children: tuple[str, ...] = ()
     duration: int = 0
     effort: int | None = None
+    estimate: ThreePoint | None = None  # the duration's range, in working minutes
     milestone: bool = False
     dependencies: tuple[Dependency, ...] = ()
     assignments: tuple[Assignment, ...] = ()
@@ -120,6 +123,8 @@ class Project:
     hours_per_week: float = 40.0
     currency: str = "USD"
     timezone: str = "UTC"
+    risks: tuple[Risk, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
 
     @property
     def origin_datetime(self) -> datetime:

@@ -30,6 +30,7 @@ from plansmith.domain.model import (
 )
 from plansmith.io.plan_schema import PlanSpec, PoolSpec, ResourceSpec, TaskSpec
 from plansmith.io.pool import load_pool
+from plansmith.io.risk_build import correlations, risks, three_point
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.yaml_source import YamlSource
 
@@ -119,6 +120,7 @@ class _ProjectBuilder:
         )
         resources = self._resources()
         self._tasks(spec.tasks, parent=None, prefix="", path=("tasks",))
+        register = risks(spec.risks, self._parse, self.diagnostics)
         if not self.tasks:
             self.diagnostics.append(
                 warning("no_tasks", "the plan has no tasks yet", "project", ("project",))
@@ -138,6 +140,8 @@ class _ProjectBuilder:
             hours_per_week=self.hours_per_week,
             currency=spec.project.currency,
             timezone=spec.project.timezone,
+            risks=register,
+            correlations=correlations(spec.correlations),
         )
 
     def _calendars(self) -> dict[str, Calendar]:
@@ -208,6 +212,9 @@ class _ProjectBuilder:
             self.diagnostics.append(error("invalid_duration", str(exc), None, path))
             return None
 
+    def _parse(self, value: object, path: DocPath) -> int | None:
+        return self._duration(value, path)
+
     def _tasks(
         self, specs: list[TaskSpec], parent: str | None, prefix: str, path: DocPath
     ) -> list[str]:
@@ -250,6 +257,8 @@ class _ProjectBuilder:
         kinds = [k for k in ("duration", "effort") if getattr(spec, k) is not None]
         if spec.milestone:
             kinds.append("milestone")
+        if spec.estimate is not None and (is_summary or spec.milestone):
+            kinds.insert(0, "estimate")
         if is_summary and kinds:
             self._error(
                 "task_kind_conflict",
@@ -264,7 +273,7 @@ class _ProjectBuilder:
                 subject,
                 (*path, kinds[1]),
             )
-        elif not is_summary and not kinds:
+        elif not is_summary and not kinds and spec.estimate is None:
             self._error(
                 "task_kind_missing",
                 f"task '{spec.id}' needs duration, effort, milestone: true or children",
@@ -284,11 +293,11 @@ class _ProjectBuilder:
         )
         duration = 0
         effort = None
+        units: Fraction | None = None  # exact total units of an effort-driven task
         if spec.duration is not None:
             duration = self._duration(spec.duration, (*path, "duration")) or 0
         elif spec.effort is not None:
             effort = self._duration(spec.effort, (*path, "effort"))
-            units = sum(a.units for a in assignments)
             if not assignments:
                 self._error(
                     "effort_without_assignment",
@@ -296,10 +305,22 @@ class _ProjectBuilder:
                     subject,
                     (*path, "effort"),
                 )
-            elif effort is not None and units > 0:
+            elif effort is not None:
                 # Exact: units as written (0.3333 is 3333/10000), rounded up to the minute.
-                exact = sum(Fraction(str(a.units)) for a in assignments)
-                duration = math.ceil(Fraction(effort) / exact)
+                units = sum((Fraction(str(a.units)) for a in assignments), Fraction(0))
+                duration = math.ceil(Fraction(effort) / units)
+        estimate = None
+        if spec.estimate is not None and not (is_summary or spec.milestone):
+            estimate = three_point(
+                spec.estimate,
+                spec.distribution,
+                self._parse,
+                (*path, "estimate"),
+                self.diagnostics,
+                units,
+            )
+            if estimate is not None and spec.duration is None and spec.effort is None:
+                duration = int(estimate.likely)  # an estimate alone: plan on the likely value
         dependencies = [
             Dependency(pid, DependencyType.FS, 0, (*path, "after", k))
             for k, pid in enumerate(spec.after)
@@ -317,6 +338,7 @@ class _ProjectBuilder:
             children=children,
             duration=duration,
             effort=effort,
+            estimate=estimate,
             milestone=spec.milestone,
             dependencies=tuple(dependencies),
             assignments=assignments,

@@ -301,12 +301,70 @@ def _assign(value: Any) -> Any:
     return {"resource": value} if isinstance(value, str | int) else value
 
 
+Distribution = Annotated[
+    Literal["pert", "triangular", "uniform", "lognormal"], BeforeValidator(_lower)
+]
+
+
+class EstimateSpec(_Spec):
+    """A three-point range; the order optimistic <= likely <= pessimistic is checked later."""
+
+    optimistic: DurationText
+    likely: DurationText
+    pessimistic: DurationText
+
+
+def _probability(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            pass
+    return value
+
+
+def _amount(value: Any) -> Any:
+    return str(value) if isinstance(value, float) else value  # keep the written digits
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount), Field(ge=0, allow_inf_nan=False)]
+
+
+class CostRangeSpec(_Spec):
+    optimistic: Amount
+    likely: Amount
+    pessimistic: Amount
+
+
+class ImpactSpec(_Spec):
+    schedule: DurationText | EstimateSpec | None = None
+    cost: Amount | CostRangeSpec | None = None
+
+
+class RiskSpec(_Spec):
+    id: Id
+    title: str
+    probability: Annotated[float, BeforeValidator(_probability), Field(ge=0, le=1)]
+    impact: ImpactSpec
+    tasks: list[Id] = Field(default_factory=list)
+    owner: str | None = None
+    response: str = ""
+    status: Annotated[Literal["open", "closed"], BeforeValidator(_lower)] = "open"
+
+
+class CorrelationSpec(_Spec):
+    tasks: list[Id] = Field(min_length=2)
+    coefficient: float = Field(ge=-1, le=1, allow_inf_nan=False)
+
+
 class TaskSpec(_Spec):
     id: Id
     name: str
     children: list[TaskSpec] | None = None
     duration: DurationText | None = None
     effort: DurationText | None = None
+    estimate: EstimateSpec | None = None
+    distribution: Distribution = "pert"
     milestone: bool = False
     after: list[Id] = Field(default_factory=list)
     depends: list[DependencySpec] = Field(default_factory=list)
@@ -335,3 +393,5 @@ class PlanSpec(_Spec):
     holidays: list[DateEntry] = Field(default_factory=list)
     resources: list[ResourceSpec] = Field(default_factory=list)
     tasks: list[TaskSpec] = Field(default_factory=list)
+    risks: list[RiskSpec] = Field(default_factory=list)
+    correlations: list[CorrelationSpec] = Field(default_factory=list)

@@ -1,0 +1,73 @@
+"""The timeline's four functions over whole arrays of instants or working positions.
+
+A simulation asks the same question of thousands of iterations at once; ``np.searchsorted`` over
+the compiled interval arrays answers them in one call where the scalar ``bisect`` look-ups of
+:class:`~plansmith.scheduling.timeline.Timeline` would take one call each. The scalar functions
+stay the definition: each batched one first lets the timeline grow (by asking it the scalar
+question at both ends of the batch) and then reads the same arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plansmith.scheduling.timeline import Timeline
+
+
+class VectorTimeline:
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self._source: object = None
+        self._read()
+
+    def _read(self) -> None:
+        tl = self.timeline  # its compiled arrays, read in place (array('q') is a buffer)
+        if self._source is tl._starts:  # still the same compilation
+            return
+        self._source = tl._starts
+        self.starts = np.frombuffer(tl._starts, dtype=np.int64)
+        self.ends = np.frombuffer(tl._ends, dtype=np.int64)
+        self.cum = np.frombuffer(tl._cum, dtype=np.int64)
+        self.cum_end = np.frombuffer(tl._cum_end, dtype=np.int64)
+
+    def _cover_instants(self, t: np.ndarray) -> None:
+        self.timeline.work_at(int(t.min()))
+        self.timeline.work_at(int(t.max()))
+        self._read()
+
+    def _cover_work(self, w: np.ndarray) -> None:
+        self.timeline.start_of(int(w.min()))
+        self.timeline.finish_of(int(w.min()))
+        self.timeline.start_of(int(w.max()))
+        self.timeline.finish_of(int(w.max()))
+        self._read()
+
+    def work_at(self, t: np.ndarray) -> np.ndarray:
+        self._cover_instants(t)
+        i = np.maximum(np.searchsorted(self.starts, t, side="right") - 1, 0)
+        out: np.ndarray = self.cum[i] + np.minimum(t, self.ends[i]) - self.starts[i]
+        return out
+
+    def start_of(self, w: np.ndarray) -> np.ndarray:
+        self._cover_work(w)
+        i = np.searchsorted(self.cum_end, w, side="right")
+        out: np.ndarray = self.starts[i] + w - self.cum[i]
+        return out
+
+    def finish_of(self, w: np.ndarray) -> np.ndarray:
+        self._cover_work(w)
+        i = np.searchsorted(self.cum_end, w, side="left")
+        out: np.ndarray = self.starts[i] + w - self.cum[i]
+        return out
+
+    def work_ceil(self, t: np.ndarray) -> np.ndarray:
+        w = self.work_at(t)
+        return w + (self.finish_of(w) < t)
+
+    def work_floor(self, t: np.ndarray) -> np.ndarray:
+        w = self.work_at(t)
+        return w - (self.start_of(w) > t)
+
+    def gap_at(self, w: np.ndarray) -> np.ndarray:
+        """1 where non-working time separates the end of work w from the start of work w + 1."""
+        return (self.start_of(w) > self.finish_of(w)).astype(np.int64)
