@@ -46,14 +46,17 @@ def correlate(
 ) -> None:
     """Reorder ``u[rows]`` in place so their ranks follow normal scores correlated by ``matrix``."""
     count = u.shape[1]
-    scores = np.linalg.cholesky(matrix) @ rng.standard_normal((len(rows), count))
+    scores = cholesky(matrix) @ rng.standard_normal((len(rows), count))
     ranks = np.argsort(np.argsort(scores, axis=1), axis=1)
     for k, row in enumerate(rows):
         u[row] = np.sort(u[row])[ranks[k]]
 
 
-def pert_mean_std(estimate: ThreePoint) -> tuple[float, float]:
-    return estimate.pert_mean, estimate.pert_std
+def cholesky(matrix: np.ndarray) -> np.ndarray:
+    """The factor of a correlation matrix; a whisker added to the diagonal lets a coefficient
+    of exactly 1 (semi-definite) through. Raises ``LinAlgError`` for a contradictory matrix."""
+    out: np.ndarray = np.linalg.cholesky(matrix + 1e-9 * np.eye(len(matrix)))
+    return out
 
 
 class QuantileTable:
@@ -145,7 +148,7 @@ def _pert_tables() -> np.ndarray:
     r = np.linspace(0.0, 1.0, _SHAPES + 1)[:, None]
     x = np.linspace(0.0, 1.0, _GRID + 1)[None, :]
     alpha, beta = 1.0 + 4.0 * r, 1.0 + 4.0 * (1.0 - r)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         density = np.exp((alpha - 1.0) * np.log(x) + (beta - 1.0) * np.log1p(-x))
     density = np.nan_to_num(density, nan=0.0, posinf=0.0)
     steps = (density[:, 1:] + density[:, :-1]) / 2.0

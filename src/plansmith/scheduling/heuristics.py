@@ -70,7 +70,8 @@ def search_both_cores(
     """:func:`search` on two cores: a forked worker searches with the next seed and half the
     schedule budget, and the better result wins (ties go to this process), so a seed and a
     budget still decide the result. Falls back to one process where fork is unavailable."""
-    if "fork" not in multiprocessing.get_all_start_methods() or model.task_count < 8:
+    forkless = "fork" not in multiprocessing.get_all_start_methods()
+    if forkless or options.one_core or model.task_count < 8:
         return search(model, options, began)
     total = options.schedules
     half = None if total is None else max(1, total // 2)

@@ -53,6 +53,7 @@ class LevelingOptions:
     schedules: int | None = None
     seed: int = 0
     within_float: bool = False
+    one_core: bool = False  # the caller already uses both cores (a simulation's batches)
 
 
 @dataclass(frozen=True)

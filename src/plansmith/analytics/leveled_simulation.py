@@ -1,0 +1,78 @@
+"""Monte Carlo with resource leveling: each iteration's durations are leveled, one at a time.
+
+Leveling is a search, not a formula, so it cannot be vectorised over iterations the way the
+critical-path passes are; each iteration levels a copy of the plan with its sampled durations
+(fast mode, a fixed number of schedules so the answer depends only on the seed). The batches still
+run on both cores, and each leveling stays on one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from plansmith.analytics.montecarlo import Simulation
+from plansmith.analytics.tally import Tally
+from plansmith.domain.model import Project, Task
+from plansmith.scheduling.leveling import LevelingOptions, level_project
+
+
+class LeveledBatches:
+    def __init__(self, model: Simulation, options: LevelingOptions) -> None:
+        self.model = model
+        self.options = replace(options, one_core=True)
+        base = level_project(model.project, self.options)
+        self.finish_zero = model.passes.net.project_timeline.work_at(base.schedule.finish)
+        self.base_finish = base.schedule.finish
+        u = model.uncertainty
+        self.center = np.array(
+            [e.pert_mean for j in u.estimated if (e := model.project.tasks[j].estimate)],
+            dtype=np.float64,
+        )
+
+    def run(self, seed: np.random.SeedSequence, count: int, latin: bool) -> Tally:
+        model = self.model
+        rng = np.random.default_rng(seed)
+        draw = model.uncertainty.draw(rng, count, latin=latin)
+        project = model.project
+        tasks = project.tasks
+        finish = np.zeros(count, dtype=np.int64)
+        critical = np.zeros(len(tasks), dtype=np.int64)
+        hits = np.zeros(len(model.targets), dtype=np.int64)
+        leaves = [j for j, t in enumerate(tasks) if not t.is_summary and not t.is_milestone]
+        for i in range(count):
+            changed: list[Task] = list(tasks)
+            for j in leaves:
+                d = int(draw.duration[j, i])
+                if d != tasks[j].duration:
+                    changed[j] = replace(tasks[j], duration=max(d, 1))
+            variant: Project = replace(project, tasks=tuple(changed))
+            seed_i = int(rng.integers(0, 2**31 - 1))
+            leveled = level_project(variant, replace(self.options, seed=seed_i)).schedule
+            finish[i] = leveled.finish
+            for j, scheduled in enumerate(leveled.tasks):
+                if scheduled.critical and not tasks[j].is_summary:
+                    critical[j] += 1
+            for k, target in enumerate(model.targets):
+                hits[k] += leveled.tasks[target.task].finish <= target.limit
+        vt_work = np.array(
+            [model.passes.net.project_timeline.work_at(int(f)) for f in finish], dtype=np.int64
+        )
+        rate = model.rate
+        cost = rate @ draw.duration.astype(np.float64) + draw.risk_cost.sum(axis=0)
+        cost_zero = model.deterministic_cost()
+        tally = Tally.empty(model.shape)
+        tally.add(
+            finish=finish,
+            work=vt_work - self.finish_zero,
+            cost=cost - cost_zero,
+            cost_zero=cost_zero,
+            critical=critical,
+            estimates=draw.estimates - self.center[:, None],
+            risk_schedule=draw.risk_schedule,
+            risk_cost=draw.risk_cost,
+            occurred=draw.occurred.sum(axis=1),
+            hits=hits,
+        )
+        return tally

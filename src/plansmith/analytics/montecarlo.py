@@ -1,0 +1,252 @@
+"""Monte Carlo schedule risk: many runs of the critical-path schedule with sampled durations.
+
+Iterations are drawn and scheduled in batches (arrays of one row per network node), so memory is
+bounded by the batch, not by the number of iterations. Each batch has its own seed derived from
+the simulation seed and the batch number, which makes the answer depend only on the seed and the
+iteration count: the same on one core or two. Batches are split between two forked processes
+where fork exists.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+from plansmith.analytics.tally import Tally, TallyShape, percentile
+from plansmith.analytics.uncertainty import Draw, Uncertainty
+from plansmith.analytics.vector_passes import VectorPasses
+from plansmith.analytics.vector_timeline import VectorTimeline
+from plansmith.domain.model import Project
+from plansmith.scheduling.constraints import offset
+from plansmith.scheduling.cpm import CpmPasses
+from plansmith.scheduling.result import ScheduleResult
+
+_BATCH_CELLS = 4_000_000  # nodes x iterations per batch: ~32 MB per int64 matrix
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationOptions:
+    iterations: int = 1000
+    seed: int = 0
+    latin: bool = False
+    until_stable: int | None = None  # stop when the P80 moves less than this (working minutes)
+    max_iterations: int = 200_000
+    workers: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A date the TPM promised: a milestone's planned date or a task's deadline."""
+
+    task: int
+    limit: int  # instant the finish must not pass
+    kind: str  # "deadline" or "planned"
+
+
+@dataclass
+class Simulation:
+    """The plan's simulation model: everything fixed across iterations."""
+
+    project: Project
+    cpm: ScheduleResult
+    passes: CpmPasses
+    uncertainty: Uncertainty
+    targets: list[Target]
+    rate: np.ndarray  # labour cost per working minute, per node
+    stopped: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, project: Project, cpm: ScheduleResult, passes: CpmPasses) -> Simulation:
+        net = passes.net
+        uncertainty = Uncertainty(project, len(net.node_task))
+        rates = {r.id: float(r.rate) / 60.0 for r in project.resources if r.rate is not None}
+        rate = np.zeros(len(net.node_task))
+        for j, task in enumerate(project.tasks):
+            if not task.is_summary:
+                rate[j] = sum(rates.get(a.resource, 0.0) * a.units for a in task.assignments)
+        return cls(project, cpm, passes, uncertainty, _targets(project, cpm), rate)
+
+    @property
+    def shape(self) -> TallyShape:
+        u = self.uncertainty
+        return TallyShape(
+            len(self.project.tasks), len(u.estimated), len(u.risks), len(self.targets)
+        )
+
+    def deterministic_cost(self) -> float:
+        return float(self.rate @ self.uncertainty.base)
+
+    def batch_size(self) -> int:
+        return int(np.clip(_BATCH_CELLS // max(1, len(self.passes.net.node_task)), 64, 4096))
+
+
+class CpmBatches:
+    """Schedules batches of draws with the vectorised passes."""
+
+    def __init__(self, model: Simulation) -> None:
+        self.model = model
+        net = model.passes.net
+        self.passes = VectorPasses(net, model.passes.rules.bounds, len(model.project.tasks))
+        self.project_vt = VectorTimeline(net.project_timeline)
+        self.limits = [
+            t.limit if net.instant[t.task] else net.timelines[t.task].work_at(t.limit)
+            for t in model.targets
+        ]
+        u = model.uncertainty
+        self.center = np.array(
+            [e.pert_mean for j in u.estimated if (e := model.project.tasks[j].estimate)],
+            dtype=np.float64,
+        )
+        self.finish_zero = net.project_timeline.work_at(model.passes.finish)
+        self.cost_zero = model.deterministic_cost()
+
+    def run(self, seed: np.random.SeedSequence, count: int, latin: bool) -> Tally:
+        model = self.model
+        draw = model.uncertainty.draw(np.random.default_rng(seed), count, latin=latin)
+        early = self.passes.forward(draw.duration)
+        late = self.passes.backward(early)
+        critical = self.passes.critical(early, late)
+        finish = early.finish
+        cost = self._cost(draw)
+        hits = np.zeros(len(model.targets), dtype=np.int64)
+        for k, target in enumerate(model.targets):
+            j = target.task
+            end = (
+                early.position[j]
+                if model.passes.net.instant[j]
+                else early.position[j] + draw.duration[j]
+            )
+            hits[k] = int(np.count_nonzero(end <= self.limits[k]))
+        tally = Tally.empty(model.shape)
+        tally.add(
+            finish=finish,
+            work=self.project_vt.work_at(finish) - self.finish_zero,
+            cost=cost - self.cost_zero,
+            cost_zero=self.cost_zero,
+            critical=critical.sum(axis=1),
+            estimates=draw.estimates - self.center[:, None],
+            risk_schedule=draw.risk_schedule,
+            risk_cost=draw.risk_cost,
+            occurred=draw.occurred.sum(axis=1),
+            hits=hits,
+        )
+        return tally
+
+    def _cost(self, draw: Draw) -> np.ndarray:
+        rate = self.model.rate
+        rows = np.flatnonzero(rate)
+        cost = rate[rows] @ draw.duration[rows].astype(np.float64) if len(rows) else 0.0
+        out: np.ndarray = np.zeros(draw.duration.shape[1]) + cost + draw.risk_cost.sum(axis=0)
+        return out
+
+
+def plan_batches(iterations: int, size: int) -> list[int]:
+    """Batch sizes for ``iterations``: an even count of near-equal batches (two cores)."""
+    count = max(1, -(-iterations // size))
+    count += count % 2 if iterations >= 2 else 0
+    base, extra = divmod(iterations, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
+
+
+BatchRunner = Callable[[np.random.SeedSequence, int, bool], Tally]
+
+
+def run_batches(
+    runner: BatchRunner,
+    seed: int,
+    sizes: list[int],
+    first: int,
+    latin: bool,
+    workers: int,
+) -> list[Tally]:
+    """Batches ``first``, ``first + 1``, ... in order; half of them in a forked worker."""
+    jobs = [(first + k, n) for k, n in enumerate(sizes)]
+    seeds = {i: np.random.SeedSequence(seed, spawn_key=(i,)) for i, _ in jobs}
+    if workers < 2 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [runner(seeds[i], n, latin) for i, n in jobs]
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    theirs = jobs[1::2]
+    worker = context.Process(target=_worker, args=(runner, seeds, theirs, latin, sender))
+    worker.start()
+    sender.close()
+    mine = {i: runner(seeds[i], n, latin) for i, n in jobs[0::2]}
+    try:
+        received: dict[int, Tally] = receiver.recv()
+    except EOFError:  # the worker died: do its share here
+        received = {i: runner(seeds[i], n, latin) for i, n in theirs}
+    worker.join()
+    mine.update(received)
+    return [mine[i] for i, _ in jobs]
+
+
+def _worker(
+    runner: BatchRunner,
+    seeds: dict[int, np.random.SeedSequence],
+    jobs: Iterable[tuple[int, int]],
+    latin: bool,
+    sender: Connection,
+) -> None:
+    sender.send({i: runner(seeds[i], n, latin) for i, n in jobs})
+    sender.close()
+
+
+def _targets(project: Project, cpm: ScheduleResult) -> list[Target]:
+    origin = project.origin_datetime
+    out = []
+    for j, task in enumerate(project.tasks):
+        if task.is_summary:
+            continue
+        limits = [offset(origin, x) for x in (task.deadline, task.finish_no_later_than)]
+        given = [x for x in limits if x is not None]
+        if given:
+            out.append(Target(j, min(given), "deadline"))
+        elif task.is_milestone:
+            out.append(Target(j, cpm.tasks[j].finish, "planned"))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    """How settled the P80 is when the simulation stopped."""
+
+    change: float  # working minutes the P80 moved in the last round
+    interval: tuple[float, float]  # 95 % confidence interval of the P80 (working minutes)
+    stable: bool
+
+
+def simulate(
+    model: Simulation, options: SimulationOptions, runner: BatchRunner | None = None
+) -> tuple[Tally, Precision | None]:
+    """Run the iterations (in rounds of ``options.iterations`` with ``until_stable``)."""
+    run = runner or CpmBatches(model).run
+    sizes = plan_batches(options.iterations, model.batch_size())
+    tally = Tally.empty(model.shape)
+    done = 0
+    previous: float | None = None
+    while True:
+        for part in run_batches(run, options.seed, sizes, done, options.latin, options.workers):
+            tally.merge(part)
+        done += len(sizes)
+        if options.until_stable is None:
+            return tally, None
+        p80 = percentile(tally.works(), 80)
+        change = abs(p80 - previous) if previous is not None else float("inf")
+        stable = change <= options.until_stable
+        if stable or tally.count + options.iterations > options.max_iterations:
+            return tally, Precision(change, p80_interval(tally.works()), stable)
+        previous = p80
+
+
+def p80_interval(values: np.ndarray) -> tuple[float, float]:
+    """Distribution-free 95 % interval of the 80th percentile from the order statistics."""
+    ordered = np.sort(values)
+    n = len(ordered)
+    spread = 1.96 * np.sqrt(n * 0.8 * 0.2)
+    low = int(np.clip(np.floor(n * 0.8 - spread), 0, n - 1))
+    high = int(np.clip(np.ceil(n * 0.8 + spread), 0, n - 1))
+    return float(ordered[low]), float(ordered[high])
