@@ -15,13 +15,13 @@ import numpy as np
 from plansmith.analytics.montecarlo import Simulation
 from plansmith.analytics.tally import Tally
 from plansmith.domain.model import Project, Task
-from plansmith.scheduling.leveling import LevelingOptions, level_project
+from plansmith.scheduling.leveling import LevelingOptions, level_project, level_variant
 
 
 class LeveledBatches:
     def __init__(self, model: Simulation, options: LevelingOptions) -> None:
         self.model = model
-        self.options = replace(options, one_core=True)
+        self.options = replace(options, one_core=True, explain=False)
         base = level_project(model.project, self.options)
         self.finish_zero = model.passes.net.project_timeline.work_at(base.schedule.finish)
         self.base_finish = base.schedule.finish
@@ -41,15 +41,23 @@ class LeveledBatches:
         critical = np.zeros(len(tasks), dtype=np.int64)
         hits = np.zeros(len(model.targets), dtype=np.int64)
         leaves = [j for j, t in enumerate(tasks) if not t.is_summary and not t.is_milestone]
+        network = model.passes.net
+        # A leaf sampled to zero minutes would turn into a milestone for the leveler: keep 1.
+        durations = np.maximum(draw.duration, 1)
+        durations[[j for j in range(len(network.node_task)) if j not in set(leaves)]] = 0
         for i in range(count):
             changed: list[Task] = list(tasks)
+            column = [int(d) for d in durations[:, i]]
             for j in leaves:
-                d = int(draw.duration[j, i])
-                if d != tasks[j].duration:
-                    changed[j] = replace(tasks[j], duration=max(d, 1))
+                if column[j] != tasks[j].duration:
+                    changed[j] = replace(tasks[j], duration=column[j])
             variant: Project = replace(project, tasks=tuple(changed))
             seed_i = int(rng.integers(0, 2**31 - 1))
-            leveled = level_project(variant, replace(self.options, seed=seed_i)).schedule
+            leveled = level_variant(
+                variant,
+                replace(network, duration=tuple(column)),
+                replace(self.options, seed=seed_i),
+            ).schedule
             finish[i] = leveled.finish
             for j, scheduled in enumerate(leveled.tasks):
                 if scheduled.critical and not tasks[j].is_summary:

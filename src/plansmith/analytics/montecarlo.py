@@ -25,7 +25,7 @@ from plansmith.scheduling.constraints import offset
 from plansmith.scheduling.cpm import CpmPasses
 from plansmith.scheduling.result import ScheduleResult
 
-_BATCH_CELLS = 4_000_000  # nodes x iterations per batch: ~32 MB per int64 matrix
+_BATCH_CELLS = 6_000_000  # nodes x iterations per batch: ~24 MB per int32 matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,11 @@ class Simulation:
     uncertainty: Uncertainty
     targets: list[Target]
     rate: np.ndarray  # labour cost per working minute, per node
-    stopped: dict[str, float] = field(default_factory=dict)
+    vector: VectorPasses = field(init=False)
+
+    def __post_init__(self) -> None:
+        net = self.passes.net
+        self.vector = VectorPasses(net, self.passes.rules.bounds, len(self.project.tasks))
 
     @classmethod
     def build(cls, project: Project, cpm: ScheduleResult, passes: CpmPasses) -> Simulation:
@@ -90,7 +94,7 @@ class CpmBatches:
     def __init__(self, model: Simulation) -> None:
         self.model = model
         net = model.passes.net
-        self.passes = VectorPasses(net, model.passes.rules.bounds, len(model.project.tasks))
+        self.passes = model.vector
         self.project_vt = VectorTimeline(net.project_timeline)
         self.limits = [
             t.limit if net.instant[t.task] else net.timelines[t.task].work_at(t.limit)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from plansmith.analytics.sampling import QuantileTable, cholesky, correlate, uniforms
+from plansmith.analytics.vector_passes import POSITION
 from plansmith.domain.diagnostics import Diagnostic, error, warning
 from plansmith.domain.model import Project
 from plansmith.domain.risk import Risk, ThreePoint
@@ -105,7 +106,7 @@ class Uncertainty:
     def __init__(self, project: Project, node_count: int) -> None:
         index = {task.id: j for j, task in enumerate(project.tasks)}
         self.node_count = node_count
-        self.base = np.zeros(node_count, dtype=np.int64)
+        self.base = np.zeros(node_count, dtype=POSITION)
         for j, task in enumerate(project.tasks):
             if not task.is_summary and not task.is_milestone:
                 self.base[j] = task.duration
@@ -155,15 +156,16 @@ class Uncertainty:
             correlate(u, block.rows, block.matrix, rng)
         values = self.table.values(u[: self.range_count])
         occurred = u[self.range_count :] < self.probability[:, None]
-        duration = np.repeat(self.base[:, None], count, axis=1)
-        estimates = np.rint(values[: len(self.estimated)]).astype(np.int64)
+        duration = np.empty((self.node_count, count), dtype=POSITION)
+        duration[:] = self.base[:, None]
+        estimates = np.rint(values[: len(self.estimated)]).astype(POSITION)
         duration[self.estimated] = estimates
-        schedule = np.zeros((len(self.risks), count), dtype=np.int64)
+        schedule = np.zeros((len(self.risks), count), dtype=POSITION)
         cost = np.zeros((len(self.risks), count), dtype=np.float64)
         for k, risk_tasks in enumerate(self.risk_tasks):
             srow, crow = self._schedule_rows[k], self._cost_rows[k]
             if srow is not None:
-                schedule[k] = np.where(occurred[k], np.rint(values[srow]).astype(np.int64), 0)
+                schedule[k] = np.where(occurred[k], np.rint(values[srow]), 0)
                 for j in risk_tasks:
                     duration[j] += schedule[k]
             if crow is not None:

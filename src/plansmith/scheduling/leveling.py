@@ -54,6 +54,7 @@ class LevelingOptions:
     seed: int = 0
     within_float: bool = False
     one_core: bool = False  # the caller already uses both cores (a simulation's batches)
+    explain: bool = True  # delay reasons and resource loads (a simulation needs neither)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,25 @@ def level_project(project: Project, options: LevelingOptions | None = None) -> L
     cpm, passes = run_cpm(project)
     if passes is None or not cpm.ok:
         return LevelingResult(cpm, LevelStatus.INVALID, options.mode)
+    return _level(project, cpm, passes, options, began)
+
+
+def level_variant(project: Project, network: Network, options: LevelingOptions) -> LevelingResult:
+    """Level ``project`` on an already checked ``network`` of the same plan whose durations may
+    differ (a simulation's iteration): the links, calendars and constraints are not rebuilt."""
+    began = time.perf_counter()
+    passes = CpmPasses(project, network, [])
+    cpm = passes.run()
+    return _level(project, cpm, passes, options, began)
+
+
+def _level(
+    project: Project,
+    cpm: ScheduleResult,
+    passes: CpmPasses,
+    options: LevelingOptions,
+    began: float,
+) -> LevelingResult:
     model, problems = build_model(project, passes)
     if model is not None and options.within_float:
         limited = replace(model.problem, latest=tuple(model.late_position))
@@ -367,8 +387,10 @@ def _result(
     schedule = assemble(
         project, net, dates, _engine_diagnostics(cpm), start=cpm.start, finish=leveled_finish
     )
-    reasons = delay_reasons(project, passes, problem, start, finish, rules)
-    loads = resource_loads(project, problem.demands, start, finish)
+    reasons = (
+        delay_reasons(project, passes, problem, start, finish, rules) if options.explain else {}
+    )
+    loads = resource_loads(project, problem.demands, start, finish) if options.explain else ()
     return LevelingResult(
         schedule,
         status,
