@@ -84,6 +84,12 @@ def intersect_ranges(a: DayRanges, b: DayRanges) -> DayRanges:
     return tuple(out)
 
 
+def intersect_weeks(a: WeekPattern, b: WeekPattern) -> WeekPattern:
+    """The working ranges common to two week patterns, day by day."""
+    days = [intersect_ranges(x, y) for x, y in zip(a.days, b.days, strict=True)]
+    return WeekPattern((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
+
+
 def intersect(calendars: Iterable[Calendar], new_id: str) -> Calendar:
     """The working time common to all ``calendars``."""
     items = list(calendars)
@@ -92,12 +98,9 @@ def intersect(calendars: Iterable[Calendar], new_id: str) -> Calendar:
     first = items[0]
     if len(items) == 1:
         return first
-    days = list(first.week.days)
+    week = first.week
     holidays = set(first.holidays)
     for other in items[1:]:
-        days = [intersect_ranges(x, y) for x, y in zip(days, other.week.days, strict=True)]
+        week = intersect_weeks(week, other.week)
         holidays |= other.holidays
-    week = WeekPattern(
-        (days[0], days[1], days[2], days[3], days[4], days[5], days[6]),
-    )
     return Calendar(new_id, week, frozenset(holidays), new_id)

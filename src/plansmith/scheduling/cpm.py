@@ -81,10 +81,10 @@ class CpmPasses:
         latest = self.finish
         w = tl.work_at(self.finish) - d
         for k in net.outgoing[j]:
-            e = net.edges[k]
-            b = self.rules.unshift(self.ef[e.succ] if e.succ_finish else self.es[e.succ], e.lag)
+            s = net.succ[k]
+            b = self.rules.unshift(self.ef[s] if net.succ_finish[k] else self.es[s], net.lag[k])
             latest = min(latest, b)
-            w = min(w, tl.work_at(b) - d if e.pred_finish else tl.work_floor(b))
+            w = min(w, tl.work_at(b) - d if net.pred_finish[k] else tl.work_floor(b))
         if instant:
             return tl.work_at(latest) - tl.work_at(self.es[j])
         return w - self.es_w[j]

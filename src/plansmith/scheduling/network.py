@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error, warning
-from plansmith.domain.model import Project, Task
+from plansmith.domain.model import DependencyType, Project, Task
 from plansmith.scheduling.calendars import CalendarBook
 from plansmith.scheduling.timeline import Timeline
+
+# (link leaves the predecessor's start, link constrains the successor's finish) per type
+_ENDS = {t: (t.from_start, t.to_finish) for t in DependencyType}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +33,44 @@ class Edge:
     origin: DocPath = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Network:
-    """Nodes 0..len(project.tasks)-1 are the tasks in WBS order; gates follow."""
+    """Nodes 0..len(project.tasks)-1 are the tasks in WBS order; gates follow.
+
+    Edges are stored as columns indexed by edge number (``pred[k]``, ``lag[k]``...): the passes
+    read them one field at a time, and a plan of 10,000 tasks has some 30,000 edges (gates
+    included), too many to make an object each on every run. ``edges`` gives them as objects
+    for code that prefers them."""
 
     node_task: tuple[int, ...]  # the task a node stands for (a gate: its summary)
     instant: tuple[bool, ...]  # milestones and gates: start == finish, not snapped
     duration: tuple[int, ...]  # working minutes
     timelines: tuple[Timeline, ...]
     project_timeline: Timeline
-    edges: tuple[Edge, ...]
+    pred: tuple[int, ...]  # per edge
+    pred_finish: tuple[bool, ...]
+    succ: tuple[int, ...]
+    succ_finish: tuple[bool, ...]
+    lag: tuple[int, ...]
+    origins: tuple[DocPath, ...]
     incoming: tuple[tuple[int, ...], ...]  # edge indices per node
     outgoing: tuple[tuple[int, ...], ...]
     order: tuple[int, ...]  # topological order of scheduled nodes (leaves, milestones, gates)
     gate_count: int
+
+    @cached_property
+    def edges(self) -> tuple[Edge, ...]:
+        return tuple(
+            map(
+                Edge,
+                self.pred,
+                self.pred_finish,
+                self.succ,
+                self.succ_finish,
+                self.lag,
+                self.origins,
+            )
+        )
 
 
 def build_network(project: Project) -> tuple[Network | None, list[Diagnostic]]:
@@ -57,8 +85,15 @@ class _Builder:
         self.project = project
         self.tasks = project.tasks
         self.index = {task.id: i for i, task in enumerate(self.tasks)}
+        self.summary = [task.is_summary for task in self.tasks]
         self.diagnostics: list[Diagnostic] = []
-        self.edges: list[Edge] = []
+        # the edges, column by column (see Network)
+        self.pred: list[int] = []
+        self.pred_finish: list[bool] = []
+        self.succ: list[int] = []
+        self.succ_finish: list[bool] = []
+        self.lag: list[int] = []
+        self.origins: list[DocPath] = []
         self.gates: dict[tuple[int, str], int] = {}
         self.gate_task: list[int] = []
         self._leaves: dict[int, list[int]] = {}
@@ -67,8 +102,8 @@ class _Builder:
         book = CalendarBook(self.project)
         resource_ids = {resource.id for resource in self.project.resources}
         timelines: list[Timeline | None] = []
-        for task in self.tasks:
-            if task.is_summary:
+        for task, summary in zip(self.tasks, self.summary, strict=True):
+            if summary:
                 self._check_summary(task)
             for assignment in task.assignments:
                 if assignment.resource not in resource_ids:
@@ -81,43 +116,43 @@ class _Builder:
                             assignment.origin,
                         )
                     )
-            calendar = None if task.is_summary else book.task_calendar(task)
-            timelines.append(book.timeline(calendar) if calendar is not None else None)
-        project_timeline = (
-            book.timeline(book.project_calendar) if book.project_calendar is not None else None
-        )
-        for j in range(len(self.tasks)):
-            self._add_links(j)
+            timelines.append(None if summary else book.task_timeline(task))
+        project_timeline = book.project_timeline()
+        for j, task in enumerate(self.tasks):
+            if task.dependencies:
+                self._add_links(j, task)
         self.diagnostics.extend(book.diagnostics)
-        node_count = len(self.tasks) + len(self.gate_task)
+        task_count = len(self.tasks)
+        node_count = task_count + len(self.gate_task)
         incoming: list[list[int]] = [[] for _ in range(node_count)]
         outgoing: list[list[int]] = [[] for _ in range(node_count)]
-        for k, edge in enumerate(self.edges):
-            outgoing[edge.pred].append(k)
-            incoming[edge.succ].append(k)
-        scheduled = [j for j, task in enumerate(self.tasks) if not task.is_summary]
-        scheduled.extend(range(len(self.tasks), node_count))
+        for k, (p, s) in enumerate(zip(self.pred, self.succ, strict=True)):
+            outgoing[p].append(k)
+            incoming[s].append(k)
+        scheduled = [j for j in range(task_count) if not self.summary[j]]
+        scheduled.extend(range(task_count, node_count))
         order = self._topological_order(scheduled, incoming, outgoing)
         if any(d.is_error for d in self.diagnostics) or project_timeline is None:
             return None
-        node_timelines = [
-            tl if tl is not None else project_timeline
-            for tl in [*timelines, *([None] * len(self.gate_task))]
-        ]
+        gates = len(self.gate_task)
         return Network(
-            node_task=(*range(len(self.tasks)), *self.gate_task),
-            instant=(
-                *(task.is_milestone for task in self.tasks),
-                *([True] * len(self.gate_task)),
+            node_task=(*range(task_count), *self.gate_task),
+            instant=(*(task.is_milestone for task in self.tasks), *([True] * gates)),
+            duration=(*(task.duration for task in self.tasks), *([0] * gates)),
+            timelines=tuple(
+                project_timeline if tl is None else tl for tl in [*timelines, *([None] * gates)]
             ),
-            duration=(*(task.duration for task in self.tasks), *([0] * len(self.gate_task))),
-            timelines=tuple(node_timelines),
             project_timeline=project_timeline,
-            edges=tuple(self.edges),
-            incoming=tuple(tuple(x) for x in incoming),
-            outgoing=tuple(tuple(x) for x in outgoing),
+            pred=tuple(self.pred),
+            pred_finish=tuple(self.pred_finish),
+            succ=tuple(self.succ),
+            succ_finish=tuple(self.succ_finish),
+            lag=tuple(self.lag),
+            origins=tuple(self.origins),
+            incoming=tuple(map(tuple, incoming)),
+            outgoing=tuple(map(tuple, outgoing)),
             order=tuple(order),
-            gate_count=len(self.gate_task),
+            gate_count=gates,
         )
 
     def _check_summary(self, task: Task) -> None:
@@ -140,59 +175,75 @@ class _Builder:
 
     # -- links ---------------------------------------------------------------------------------
 
-    def _add_links(self, j: int) -> None:
-        task = self.tasks[j]
-        seen: set[tuple[str, str]] = set()
+    def _add_links(self, j: int, task: Task) -> None:
+        seen: set[tuple[str, DependencyType]] = set()
         for dep in task.dependencies:
-            subject = f"task:{task.id}"
             p = self.index.get(dep.predecessor)
-            if p is None:
-                self.diagnostics.append(
-                    error(
-                        "unknown_task",
-                        f"task '{task.id}' depends on unknown task '{dep.predecessor}'",
-                        subject,
-                        dep.origin,
-                    )
-                )
+            problem = self._link_problem(task, j, p, dep.predecessor)
+            if problem:
+                self.diagnostics.append(error(*problem, f"task:{task.id}", dep.origin))
                 continue
-            if p == j:
-                self.diagnostics.append(
-                    error(
-                        "self_dependency",
-                        f"task '{task.id}' depends on itself",
-                        subject,
-                        dep.origin,
-                    )
-                )
-                continue
-            if self._is_ancestor(p, j) or self._is_ancestor(j, p):
-                self.diagnostics.append(
-                    error(
-                        "dependency_on_own_summary",
-                        f"task '{task.id}' and '{dep.predecessor}' are in the same branch of the "
-                        "WBS; a summary already spans its children",
-                        subject,
-                        dep.origin,
-                    )
-                )
-                continue
-            key = (dep.predecessor, dep.type.value)
+            assert p is not None
+            key = (dep.predecessor, dep.type)
             if key in seen:
                 self.diagnostics.append(
                     warning(
                         "duplicate_dependency",
                         f"task '{task.id}' lists {dep.type.value} on '{dep.predecessor}' twice; "
                         "the first one is used",
-                        subject,
+                        f"task:{task.id}",
                         dep.origin,
                     )
                 )
                 continue
             seen.add(key)
-            pred, pred_finish = self._source(p, finish=not dep.type.from_start)
-            succ, succ_finish = self._target(j, finish=dep.type.to_finish)
-            self.edges.append(Edge(pred, pred_finish, succ, succ_finish, dep.lag, dep.origin))
+            from_start, to_finish = _ENDS[dep.type]
+            pred, pred_finish = (
+                self._gate(p, "from-start" if from_start else "from-finish")
+                if self.summary[p]
+                else (p, not from_start)
+            )
+            succ, succ_finish = (
+                self._gate(j, "to-finish" if to_finish else "to-start")
+                if self.summary[j]
+                else (j, to_finish)
+            )
+            self._edge(pred, pred_finish, succ, succ_finish, dep.lag, dep.origin)
+
+    def _link_problem(
+        self, task: Task, j: int, p: int | None, predecessor: str
+    ) -> tuple[str, str] | None:
+        """The code and message of an error that keeps a dependency out of the network."""
+        if p is None:
+            return "unknown_task", f"task '{task.id}' depends on unknown task '{predecessor}'"
+        if p == j:
+            return "self_dependency", f"task '{task.id}' depends on itself"
+        # only a summary can be an ancestor
+        if (self.summary[p] and self._is_ancestor(p, j)) or (
+            self.summary[j] and self._is_ancestor(j, p)
+        ):
+            return (
+                "dependency_on_own_summary",
+                f"task '{task.id}' and '{predecessor}' are in the same branch of the WBS; a "
+                "summary already spans its children",
+            )
+        return None
+
+    def _edge(
+        self,
+        pred: int,
+        pred_finish: bool,
+        succ: int,
+        succ_finish: bool,
+        lag: int,
+        origin: DocPath = (),
+    ) -> None:
+        self.pred.append(pred)
+        self.pred_finish.append(pred_finish)
+        self.succ.append(succ)
+        self.succ_finish.append(succ_finish)
+        self.lag.append(lag)
+        self.origins.append(origin)
 
     def _is_ancestor(self, a: int, b: int) -> bool:
         parent = self.tasks[b].parent
@@ -208,7 +259,7 @@ class _Builder:
             out: list[int] = []
             for child in self.tasks[s].children:
                 c = self.index[child]
-                out.extend(self.leaves(c) if self.tasks[c].is_summary else [c])
+                out.extend(self.leaves(c) if self.summary[c] else [c])
             self._leaves[s] = out
         return self._leaves[s]
 
@@ -221,37 +272,28 @@ class _Builder:
             finish = kind.endswith("finish")
             for leaf in self.leaves(s):
                 if kind.startswith("from"):
-                    self.edges.append(Edge(leaf, finish, g, False, 0))
+                    self._edge(leaf, finish, g, False, 0)
                 else:
-                    self.edges.append(Edge(g, False, leaf, finish, 0))
+                    self._edge(g, False, leaf, finish, 0)
         return self.gates[key], False
-
-    def _source(self, p: int, *, finish: bool) -> tuple[int, bool]:
-        if not self.tasks[p].is_summary:
-            return p, finish
-        return self._gate(p, "from-finish" if finish else "from-start")
-
-    def _target(self, j: int, *, finish: bool) -> tuple[int, bool]:
-        if not self.tasks[j].is_summary:
-            return j, finish
-        return self._gate(j, "to-finish" if finish else "to-start")
 
     # -- order and cycles ----------------------------------------------------------------------
 
     def _topological_order(
         self, scheduled: list[int], incoming: list[list[int]], outgoing: list[list[int]]
     ) -> list[int]:
-        indegree = {j: len(incoming[j]) for j in scheduled}
+        indegree = [len(edges) for edges in incoming]
+        succ = self.succ
         ready = deque(j for j in scheduled if indegree[j] == 0)
         order: list[int] = []
         while ready:
             j = ready.popleft()
             order.append(j)
             for k in outgoing[j]:
-                succ = self.edges[k].succ
-                indegree[succ] -= 1
-                if indegree[succ] == 0:
-                    ready.append(succ)
+                s = succ[k]
+                indegree[s] -= 1
+                if indegree[s] == 0:
+                    ready.append(s)
         if len(order) < len(scheduled):
             self._report_cycles({j for j in scheduled if indegree[j] > 0}, incoming)
         return order
@@ -261,18 +303,16 @@ class _Builder:
         visited: set[int] = set()
         for start in sorted(remaining):
             path: list[int] = []
-            edges_on_path: list[Edge] = []
+            edges_on_path: list[int] = []
             position: dict[int, int] = {}
             node = start
             while node not in visited:
                 visited.add(node)
                 position[node] = len(path)
                 path.append(node)
-                edge = next(
-                    self.edges[k] for k in incoming[node] if self.edges[k].pred in remaining
-                )
+                edge = next(k for k in incoming[node] if self.pred[k] in remaining)
                 edges_on_path.append(edge)
-                node = edge.pred
+                node = self.pred[edge]
             if node not in position:
                 continue  # reached a cycle reported already
             cycle_nodes = list(reversed(path[position[node] :]))
@@ -284,14 +324,14 @@ class _Builder:
                     names.append(name)
             if len(names) > 1 and names[0] == names[-1]:
                 names.pop()
-            where = next((e for e in cycle_edges if e.origin), cycle_edges[0])
-            owner = self.tasks[self._node_task(where.succ)].id
+            where = next((k for k in cycle_edges if self.origins[k]), cycle_edges[0])
+            owner = self.tasks[self._node_task(self.succ[where])].id
             self.diagnostics.append(
                 error(
                     "dependency_cycle",
                     "dependency cycle: " + " -> ".join([*names, names[0]]),
                     f"task:{owner}",
-                    where.origin,
+                    self.origins[where],
                 )
             )
 

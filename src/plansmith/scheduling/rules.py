@@ -37,6 +37,9 @@ class LinkRules:
         p = self._project
         return p.start_of(p.work_at(t) - lag)
 
+    # earliest and latest run once per node in every pass and every leveling schedule: they read
+    # the network's edge columns directly and inline shift / unshift.
+
     def earliest(self, j: int, start: Sequence[int], finish: Sequence[int]) -> int:
         """Least position of ``j`` allowed by its start bounds and its placed predecessors."""
         net = self.net
@@ -45,23 +48,31 @@ class LinkRules:
         if actual is not None:  # started: where it began is a fact, links no longer move it
             return actual if net.instant[j] else tl.work_at(actual)
         bound = self.bounds.earliest_start[j]
-        edges = net.edges
+        p = self._project
+        pred, pred_finish, lag = net.pred, net.pred_finish, net.lag
         if net.instant[j]:
             t = -FAR if j >= self.task_count else tl.next_start(0)
-            if bound is not None:
-                t = max(t, bound)
+            if bound is not None and bound > t:
+                t = bound
             for k in net.incoming[j]:
-                e = edges[k]
-                t = max(t, self.shift(finish[e.pred] if e.pred_finish else start[e.pred], e.lag))
+                i = pred[k]
+                c = finish[i] if pred_finish[k] else start[i]
+                if lag[k]:
+                    c = p.finish_of(p.work_at(c) + lag[k])
+                t = max(t, c)
             return t
         d = net.duration[j]
-        w = tl.work_at(0)
+        succ_finish = net.succ_finish
+        w = 0  # W(origin): every timeline counts working time from the project origin
         if bound is not None:
             w = max(w, tl.work_at(bound))
         for k in net.incoming[j]:
-            e = edges[k]
-            c = self.shift(finish[e.pred] if e.pred_finish else start[e.pred], e.lag)
-            w = max(w, tl.work_ceil(c) - d if e.succ_finish else tl.work_at(c))
+            i = pred[k]
+            c = finish[i] if pred_finish[k] else start[i]
+            if lag[k]:
+                c = p.finish_of(p.work_at(c) + lag[k])
+            x = tl.work_ceil(c) - d if succ_finish[k] else tl.work_at(c)
+            w = max(w, x)
         return w
 
     def latest(self, j: int, start: Sequence[int], finish: Sequence[int], horizon: int) -> int:
@@ -71,26 +82,35 @@ class LinkRules:
         tl = net.timelines[j]
         limit = self.bounds.latest_finish[j]
         must = self.bounds.latest_start[j]
-        edges = net.edges
+        p = self._project
+        succ, succ_finish, lag = net.succ, net.succ_finish, net.lag
         if net.instant[j]:
             t = FAR if j >= self.task_count else horizon
-            for bound in (limit, must):
-                if bound is not None:
-                    t = min(t, bound)
+            if limit is not None and limit < t:
+                t = limit
+            if must is not None and must < t:
+                t = must
             for k in net.outgoing[j]:
-                e = edges[k]
-                t = min(t, self.unshift(finish[e.succ] if e.succ_finish else start[e.succ], e.lag))
+                i = succ[k]
+                c = finish[i] if succ_finish[k] else start[i]
+                if lag[k]:
+                    c = p.start_of(p.work_at(c) - lag[k])
+                t = min(t, c)
             return t
         d = net.duration[j]
+        pred_finish = net.pred_finish
         w = tl.work_at(horizon) - d
         if limit is not None:
             w = min(w, tl.work_at(limit) - d)
         if must is not None:
             w = min(w, tl.work_floor(must))
         for k in net.outgoing[j]:
-            e = edges[k]
-            b = self.unshift(finish[e.succ] if e.succ_finish else start[e.succ], e.lag)
-            w = min(w, tl.work_at(b) - d if e.pred_finish else tl.work_floor(b))
+            i = succ[k]
+            b = finish[i] if succ_finish[k] else start[i]
+            if lag[k]:
+                b = p.start_of(p.work_at(b) - lag[k])
+            x = tl.work_at(b) - d if pred_finish[k] else tl.work_floor(b)
+            w = min(w, x)
         return w
 
     def dates(self, j: int, position: int) -> tuple[int, int]:

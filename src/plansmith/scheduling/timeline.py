@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 
-from plansmith.domain.calendar import MINUTES_PER_DAY, Calendar
+from plansmith.domain.calendar import MINUTES_PER_DAY, Calendar, WeekPattern
 
 _INITIAL_DAYS_BEFORE = 120
 _INITIAL_DAYS_AFTER = 6 * 366
@@ -32,64 +35,185 @@ class HorizonExceededError(Exception):
     """The calendar has no working time within a century of the project origin."""
 
 
+def day_offsets(days: Iterable[date], origin: date) -> np.ndarray:
+    """Dates as sorted, distinct day offsets from ``origin`` (the form timelines remove days in)."""
+    ordinals = np.fromiter(map(date.toordinal, days), dtype=np.int64)
+    return np.unique(ordinals - origin.toordinal())
+
+
+def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted, distinct values of ``a`` (sorted and distinct already) and ``b`` (any day
+    offsets): ``np.union1d`` hashes and takes four times as long, and this runs once per
+    resource and per set of resources working together."""
+    if not len(a) or not len(b):
+        return a if len(b) == 0 else np.unique(b)
+    both = np.concatenate((a, b))
+    both.sort()
+    return both[np.concatenate(([True], both[1:] != both[:-1]))]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WorkingTime:
+    """What a timeline compiles: a week pattern minus whole days.
+
+    The same content as a :class:`Calendar`, with the removed days (holidays, vacations) as
+    sorted, distinct day offsets from the origin in a NumPy array: a plan with hundreds of
+    resources makes hundreds of these (each resource's vacations, each pair working together),
+    and array unions are far cheaper than sets of dates. ``calendar`` is given when the caller
+    has the domain calendar already; otherwise it is rebuilt only if someone asks for it.
+    """
+
+    id: str
+    week: WeekPattern
+    removed: np.ndarray
+    name: str = ""
+    calendar: Calendar | None = None
+
+    @classmethod
+    def of(cls, calendar: Calendar, origin: date) -> WorkingTime:
+        return cls(
+            calendar.id,
+            calendar.week,
+            day_offsets(calendar.holidays, origin),
+            calendar.name,
+            calendar,
+        )
+
+    @property
+    def key(self) -> tuple[WeekPattern, bytes]:
+        """Equal for equal working time, whatever the ids: such calendars share one timeline."""
+        return self.week, self.removed.tobytes()
+
+    def to_calendar(self, origin: date) -> Calendar:
+        if self.calendar is not None:
+            return self.calendar
+        holidays = frozenset(origin + timedelta(days=int(d)) for d in self.removed)
+        return Calendar(self.id, self.week, holidays, self.name)
+
+
+class _Layout(NamedTuple):
+    """A week pattern's working ranges laid over a range of days, sorted by start."""
+
+    day: np.ndarray  # the day of each range, counted from the first day of the layout
+    start: np.ndarray  # minutes from the origin
+    end: np.ndarray
+    touching: bool  # some range ends where the next begins (across midnight)
+
+
+class WeekLayouts:
+    """Each week pattern laid over a range of days once, for every calendar with that pattern.
+
+    Calendars of resources differ from their base calendar only in the days they remove, so a
+    timeline is compiled by masking the shared layout rather than laying out its week again.
+    """
+
+    def __init__(self, origin: date) -> None:
+        self._weekday = origin.weekday()
+        self._layouts: dict[tuple[WeekPattern, int, int], _Layout] = {}
+
+    def layout(self, week: WeekPattern, lo_day: int, hi_day: int) -> _Layout:
+        key = (week, lo_day, hi_day)
+        found = self._layouts.get(key)
+        if found is None:
+            found = self._layouts[key] = self._lay_out(week, lo_day, hi_day)
+        return found
+
+    def _lay_out(self, week: WeekPattern, lo_day: int, hi_day: int) -> _Layout:
+        days = np.arange(lo_day, hi_day, dtype=np.int64)
+        weekdays = (days + self._weekday) % 7
+        chunks_day: list[np.ndarray] = []
+        chunks_start: list[np.ndarray] = []
+        chunks_end: list[np.ndarray] = []
+        for weekday, ranges in enumerate(week.days):
+            chosen = days[weekdays == weekday]
+            for start, end in ranges:
+                chunks_day.append(chosen)
+                chunks_start.append(chosen * MINUTES_PER_DAY + start)
+                chunks_end.append(chosen * MINUTES_PER_DAY + end)
+        if not chunks_start:
+            empty = np.zeros(0, dtype=np.int64)
+            return _Layout(empty, empty, empty, touching=False)
+        starts = np.concatenate(chunks_start)
+        order = np.argsort(starts, kind="stable")
+        starts = starts[order]
+        ends = np.concatenate(chunks_end)[order]
+        return _Layout(
+            np.concatenate(chunks_day)[order] - lo_day,
+            starts,
+            ends,
+            touching=bool(np.any(starts[1:] == ends[:-1])),
+        )
+
+
 def _int_array(values: np.ndarray) -> array[int]:
     out = array("q")
-    out.frombytes(values.astype(np.int64).tobytes())
+    out.frombytes(values.astype(np.int64, copy=False).tobytes())
     return out
 
 
 class Timeline:
-    def __init__(self, calendar: Calendar, origin: date) -> None:
-        if calendar.week.minutes_per_week == 0:
-            raise HorizonExceededError(f"calendar '{calendar.id}' has no working time in its week")
-        self.calendar = calendar
+    def __init__(
+        self,
+        calendar: Calendar | WorkingTime,
+        origin: date,
+        layouts: WeekLayouts | None = None,
+    ) -> None:
+        self.working_time = (
+            calendar if isinstance(calendar, WorkingTime) else WorkingTime.of(calendar, origin)
+        )
         self.origin = origin
+        if self.working_time.week.minutes_per_week == 0:
+            raise HorizonExceededError(
+                f"calendar '{self.working_time.id}' has no working time in its week"
+            )
+        self._layouts = layouts if layouts is not None else WeekLayouts(origin)
+        self._calendar: Calendar | None = None
         self._lo_day = -_INITIAL_DAYS_BEFORE
         self._hi_day = _INITIAL_DAYS_AFTER
         self._compile()
 
+    @property
+    def calendar(self) -> Calendar:
+        """The calendar this timeline compiles (rebuilt from the working time on first use)."""
+        if self._calendar is None:
+            self._calendar = self.working_time.to_calendar(self.origin)
+        return self._calendar
+
     # -- compilation ---------------------------------------------------------------------------
 
     def _compile(self) -> None:
-        """Lay the week pattern over the compiled range of days, minus holidays, merging ranges
-        that touch across midnight; vectorised, as plans with many resources have hundreds of
-        distinct calendars and each is compiled (and recompiled when it grows) separately."""
-        week = self.calendar.week.days
-        days = np.arange(self._lo_day, self._hi_day, dtype=np.int64)
-        weekdays = (days + self.origin.weekday()) % 7
-        working = np.ones(len(days), dtype=bool)
-        if self.calendar.holidays:
-            offsets = np.fromiter(map(date.toordinal, self.calendar.holidays), dtype=np.int64)
-            offsets -= self.origin.toordinal()
-            working &= ~np.isin(days, offsets)
-        chunks_start: list[np.ndarray] = []
-        chunks_end: list[np.ndarray] = []
-        for weekday, ranges in enumerate(week):
-            chosen = days[working & (weekdays == weekday)] * MINUTES_PER_DAY
-            for start, end in ranges:
-                chunks_start.append(chosen + start)
-                chunks_end.append(chosen + end)
-        if not chunks_start or not sum(len(c) for c in chunks_start):
+        """The week's layout over the compiled range of days, minus the removed days, merging
+        ranges that touch across midnight; array operations only, as plans with many resources
+        have hundreds of distinct calendars and each is compiled (and recompiled when it grows)
+        separately."""
+        lo, hi = self._lo_day, self._hi_day
+        layout = self._layouts.layout(self.working_time.week, lo, hi)
+        removed = self.working_time.removed
+        starts, ends = layout.start, layout.end
+        first, last = np.searchsorted(removed, (lo, hi))
+        if first < last:
+            working = np.ones(hi - lo, dtype=bool)
+            working[removed[first:last] - lo] = False
+            kept = working[layout.day]
+            starts, ends = starts[kept], ends[kept]
+        if not len(starts):
             self._grow(before=True, after=True)
             return
-        starts = np.concatenate(chunks_start)
-        ends = np.concatenate(chunks_end)
-        order = np.argsort(starts, kind="stable")
-        starts, ends = starts[order], ends[order]
-        gap = starts[1:] != ends[:-1]  # contiguous ranges (up to 24:00, from 00:00) are one
-        starts = starts[np.concatenate(([True], gap))]
-        ends = ends[np.concatenate((gap, [True]))]
+        if layout.touching:  # contiguous ranges (up to 24:00, from 00:00) are one
+            gap = starts[1:] != ends[:-1]
+            starts = starts[np.concatenate(([True], gap))]
+            ends = ends[np.concatenate((gap, [True]))]
         lengths = ends - starts
-        cum = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        cum_end = np.cumsum(lengths)
         # Shift so that W(origin) == 0 whatever range is compiled: values stay stable on growth.
         i = int(np.searchsorted(starts, 0, side="right")) - 1
-        at_origin = 0 if i < 0 else int(cum[i] + min(0, int(ends[i])) - starts[i])
-        cum -= at_origin
+        at_origin = 0 if i < 0 else int(cum_end[i] - lengths[i] + min(0, int(ends[i])) - starts[i])
+        cum_end -= at_origin
         # array('q') from the raw bytes: a memcpy, where tolist() makes a Python int per entry.
         self._starts = _int_array(starts)
         self._ends = _int_array(ends)
-        self._cum = _int_array(cum)
-        self._cum_end = _int_array(cum + lengths)
+        self._cum = _int_array(cum_end - lengths)
+        self._cum_end = _int_array(cum_end)
         self._lo = self._lo_day * MINUTES_PER_DAY
         self._hi = self._hi_day * MINUTES_PER_DAY
 
@@ -100,7 +224,8 @@ class Timeline:
         hi = min(self._hi_day + span, _MAX_DAYS) if after else self._hi_day
         if (lo, hi) == (self._lo_day, self._hi_day):
             raise HorizonExceededError(
-                f"calendar '{self.calendar.id}' has too little working time to schedule this plan"
+                f"calendar '{self.working_time.id}' has too little working time to schedule "
+                "this plan"
             )
         self._lo_day, self._hi_day = lo, hi
         self._compile()
