@@ -25,11 +25,6 @@ class LeveledBatches:
         base = level_project(model.project, self.options)
         self.finish_zero = model.passes.net.project_timeline.work_at(base.schedule.finish)
         self.base_finish = base.schedule.finish
-        u = model.uncertainty
-        self.center = np.array(
-            [e.pert_mean for j in u.estimated if (e := model.project.tasks[j].estimate)],
-            dtype=np.float64,
-        )
 
     def run(self, seed: np.random.SeedSequence, count: int, latin: bool) -> Tally:
         model = self.model
@@ -68,7 +63,7 @@ class LeveledBatches:
             [model.passes.net.project_timeline.work_at(int(f)) for f in finish], dtype=np.int64
         )
         rate = model.rate
-        cost = rate @ draw.duration.astype(np.float64) + draw.risk_cost.sum(axis=0)
+        cost = np.einsum("i,ij->j", rate, draw.duration) + draw.risk_cost.sum(axis=0)
         cost_zero = model.deterministic_cost()
         tally = Tally.empty(model.shape)
         tally.add(
@@ -77,7 +72,7 @@ class LeveledBatches:
             cost=cost - cost_zero,
             cost_zero=cost_zero,
             critical=critical,
-            estimates=draw.estimates - self.center[:, None],
+            estimates=lambda first, last: model.uncertainty.estimates(draw, first, last),
             risk_schedule=draw.risk_schedule,
             risk_cost=draw.risk_cost,
             occurred=draw.occurred.sum(axis=1),

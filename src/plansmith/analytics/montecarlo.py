@@ -100,11 +100,6 @@ class CpmBatches:
             t.limit if net.instant[t.task] else net.timelines[t.task].work_at(t.limit)
             for t in model.targets
         ]
-        u = model.uncertainty
-        self.center = np.array(
-            [e.pert_mean for j in u.estimated if (e := model.project.tasks[j].estimate)],
-            dtype=np.float64,
-        )
         self.finish_zero = net.project_timeline.work_at(model.passes.finish)
         self.cost_zero = model.deterministic_cost()
 
@@ -132,7 +127,7 @@ class CpmBatches:
             cost=cost - self.cost_zero,
             cost_zero=self.cost_zero,
             critical=critical.sum(axis=1),
-            estimates=draw.estimates - self.center[:, None],
+            estimates=lambda first, last: model.uncertainty.estimates(draw, first, last),
             risk_schedule=draw.risk_schedule,
             risk_cost=draw.risk_cost,
             occurred=draw.occurred.sum(axis=1),
@@ -143,7 +138,7 @@ class CpmBatches:
     def _cost(self, draw: Draw) -> np.ndarray:
         rate = self.model.rate
         rows = np.flatnonzero(rate)
-        cost = rate[rows] @ draw.duration[rows].astype(np.float64) if len(rows) else 0.0
+        cost = np.einsum("i,ij->j", rate[rows], draw.duration[rows]) if len(rows) else 0.0
         out: np.ndarray = np.zeros(draw.duration.shape[1]) + cost + draw.risk_cost.sum(axis=0)
         return out
 

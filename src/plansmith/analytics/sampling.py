@@ -68,8 +68,9 @@ def cholesky(matrix: np.ndarray) -> np.ndarray:
 class QuantileTable:
     """The quantile functions of a fixed list of ranges, ready to turn ``u`` rows into values."""
 
-    def __init__(self, estimates: Sequence[ThreePoint]) -> None:
+    def __init__(self, estimates: Sequence[ThreePoint], dtype: type = SAMPLE) -> None:
         self.estimates = list(estimates)
+        self.dtype = dtype
         count = len(self.estimates)
         self.low = np.array([e.optimistic for e in self.estimates], dtype=np.float64)
         self.mode = np.array([e.likely for e in self.estimates], dtype=np.float64)
@@ -85,27 +86,36 @@ class QuantileTable:
         if len(pert):  # in the ranges' own units: no scaling after the look-up
             standard = _blended_pert_tables(self._relative_mode(pert))
             scaled = self.low[pert, None] + self.width[pert, None] * standard
-            self._pert_tables = scaled.astype(SAMPLE)
+            self._pert_tables = scaled.astype(dtype)
 
     def _relative_mode(self, rows: np.ndarray) -> np.ndarray:
         width = self.width[rows]
         safe = np.where(width > 0, width, 1.0)
         return np.where(width > 0, (self.mode[rows] - self.low[rows]) / safe, 0.5)
 
-    def values(self, u: np.ndarray) -> np.ndarray:
-        """Row k of the result is drawn from range k, by inverse transform of row k of ``u``."""
-        if self._pert_tables is not None and len(self._pert_tables) == len(u):
-            return _interpolate_rows(self._pert_tables, u)  # the common case: all PERT
-        out = np.empty_like(u)
+    def values(self, u: np.ndarray, first: int = 0) -> np.ndarray:
+        """Row k of the result is drawn from range ``first + k`` by inverse transform of row k
+        of ``u``."""
+        last = first + len(u)
+        tables = self._pert_tables
+        if tables is not None and len(tables) == len(self.estimates):  # all PERT: one look-up
+            return _interpolate_rows(tables[first:last], u.astype(self.dtype, copy=False))
+        out: np.ndarray = np.empty(u.shape, dtype=self.dtype)
         for kind, rows in self._rows.items():
-            if len(rows):
-                out[rows] = self._value(kind, rows, u[rows])
+            chosen = np.flatnonzero((rows >= first) & (rows < last))
+            if len(chosen):
+                out[rows[chosen] - first] = self._value(
+                    kind, rows[chosen], chosen, u[rows[chosen] - first]
+                )
         return out
 
-    def _value(self, kind: Distribution, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def _value(
+        self, kind: Distribution, rows: np.ndarray, positions: np.ndarray, u: np.ndarray
+    ) -> np.ndarray:
+        """``rows`` of all ranges; ``positions`` their places among the ranges of ``kind``."""
         if kind is Distribution.PERT:
             assert self._pert_tables is not None
-            return _interpolate_rows(self._pert_tables, u)
+            return _interpolate_rows(self._pert_tables[positions], u.astype(self.dtype))
         out = self._standard(kind, rows, u)
         out *= self.width[rows, None]
         out += self.low[rows, None]

@@ -3,14 +3,19 @@
 Finishes and costs are kept whole (two numbers per iteration) because percentiles need them all.
 Criticality, risk occurrence and the correlations behind the sensitivities are sums, so memory does
 not grow with the tasks times the iterations. Sums are centred (durations on their PERT means, the
-finish and cost on the deterministic plan's) to keep the variance arithmetic accurate.
+finish and cost on the deterministic plan's) to keep the variance arithmetic accurate. Products
+use ``einsum``, not BLAS: BLAS threads would compete with the simulation's own two processes (and
+do not survive ``fork`` reliably).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+_ROWS = 256  # estimate rows summed at a time (small temporaries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +65,14 @@ class Tally:
         cost: np.ndarray,
         cost_zero: float,
         critical: np.ndarray,
-        estimates: np.ndarray,
+        estimates: Callable[[int, int], np.ndarray],
         risk_schedule: np.ndarray,
         risk_cost: np.ndarray,
         occurred: np.ndarray,
         hits: np.ndarray,
     ) -> None:
+        """One batch; ``estimates(first, last)`` gives those rows of the sampled estimates,
+        centred on their PERT means (see :meth:`Uncertainty.estimates`)."""
         self.finish.append(finish)
         self.work.append(work)
         self.cost.append(cost)
@@ -73,12 +80,19 @@ class Tally:
         self.critical += critical
         self.occurred += occurred
         self.hits += hits
-        x = np.concatenate((estimates, risk_schedule, risk_cost)).astype(np.float64)
         f = work.astype(np.float64)
-        self.sx += x.sum(axis=1)
-        self.sxx += np.einsum("ij,ij->i", x, x)
-        self.sxf += x @ f
-        self.sxc += x @ cost
+        count = len(self.sx) - 2 * len(self.occurred)
+        for first in range(0, count, _ROWS):
+            last = min(count, first + _ROWS)
+            self._sums(slice(first, last), estimates(first, last), f, cost)
+        risks = np.concatenate((risk_schedule, risk_cost)).astype(np.float64)
+        self._sums(slice(count, count + len(risks)), risks, f, cost)
+
+    def _sums(self, rows: slice, x: np.ndarray, f: np.ndarray, cost: np.ndarray) -> None:
+        self.sx[rows] += x.sum(axis=1)
+        self.sxx[rows] += np.einsum("ij,ij->i", x, x)
+        self.sxf[rows] += np.einsum("ij,j->i", x, f)
+        self.sxc[rows] += np.einsum("ij,j->i", x, cost)
 
     def merge(self, other: Tally) -> None:
         self.finish += other.finish

@@ -93,6 +93,9 @@ def uncertainty_diagnostics(project: Project) -> list[Diagnostic]:
     return out
 
 
+_ROWS = 256  # estimate rows turned into durations at a time
+
+
 @dataclass(frozen=True, slots=True)
 class _Block:
     rows: tuple[int, ...]
@@ -113,24 +116,24 @@ class Uncertainty:
         self.estimated = [
             j for j, t in enumerate(project.tasks) if t.estimate is not None and not t.is_summary
         ]
-        ranges: list[ThreePoint] = [
-            e for j in self.estimated if (e := project.tasks[j].estimate) is not None
-        ]
+        self.table = QuantileTable(
+            [e for j in self.estimated if (e := project.tasks[j].estimate) is not None]
+        )
+        self.center = np.array([e.pert_mean for e in self.table.estimates], dtype=np.float64)
         self.risks: list[Risk] = [r for r in project.risks if r.active]
         self.risk_tasks = [tuple(index[t] for t in r.tasks if t in index) for r in self.risks]
-        self._schedule_rows: list[int | None] = []
-        self._cost_rows: list[int | None] = []
-        for risk in self.risks:
-            self._schedule_rows.append(_append(ranges, risk.schedule))
-            self._cost_rows.append(_append(ranges, risk.cost))
-        self.range_count = len(ranges)
-        self.table = QuantileTable(ranges)
+        impacts: list[ThreePoint] = []
+        self._schedule_rows = [_append(impacts, risk.schedule) for risk in self.risks]
+        self._cost_rows = [_append(impacts, risk.cost) for risk in self.risks]
+        self.impacts = QuantileTable(impacts, dtype=np.float64)  # money: keep every digit
         self.probability = np.array([r.probability for r in self.risks], dtype=np.float64)
-        self.blocks = _blocks(project, {j: k for k, j in enumerate(self.estimated)})
+        self._row_of = {j: k for k, j in enumerate(self.estimated)}
+        self.blocks = _blocks(project, self._row_of)
 
     @property
     def rows(self) -> int:
-        return self.range_count + len(self.risks)
+        """Estimates, then each risk's occurrence, then the risks' impact ranges."""
+        return len(self.estimated) + len(self.risks) + len(self.impacts.estimates)
 
     def check(self) -> list[Diagnostic]:
         """A correlation matrix that no set of draws can have (not positive semi-definite)."""
@@ -154,29 +157,44 @@ class Uncertainty:
         u = uniforms(rng, self.rows, count, latin=latin)
         for block in self.blocks:
             correlate(u, block.rows, block.matrix, rng)
-        values = self.table.values(u[: self.range_count])
-        occurred = u[self.range_count :] < self.probability[:, None]
         duration = np.empty((self.node_count, count), dtype=POSITION)
         duration[:] = self.base[:, None]
-        estimates = np.rint(values[: len(self.estimated)]).astype(POSITION)
-        duration[self.estimated] = estimates
+        estimates = len(self.estimated)
+        # In slices of rows: the look-up's temporaries stay in cache and memory stays small.
+        for first in range(0, estimates, _ROWS):
+            last = min(estimates, first + _ROWS)
+            values = self.table.values(u[first:last], first)
+            duration[self.estimated[first:last]] = np.rint(values)
+        occurred = u[estimates : estimates + len(self.risks)] < self.probability[:, None]
+        impacts = self.impacts.values(u[estimates + len(self.risks) :])
         schedule = np.zeros((len(self.risks), count), dtype=POSITION)
         cost = np.zeros((len(self.risks), count), dtype=np.float64)
         for k, risk_tasks in enumerate(self.risk_tasks):
             srow, crow = self._schedule_rows[k], self._cost_rows[k]
             if srow is not None:
-                schedule[k] = np.where(occurred[k], np.rint(values[srow]), 0)
+                schedule[k] = np.where(occurred[k], np.rint(impacts[srow]), 0)
                 for j in risk_tasks:
                     duration[j] += schedule[k]
             if crow is not None:
-                cost[k] = np.where(occurred[k], values[crow], 0.0)
-        return Draw(duration, estimates, occurred, schedule, cost)
+                cost[k] = np.where(occurred[k], impacts[crow], 0.0)
+        return Draw(duration, occurred, schedule, cost)
+
+    def estimates(self, draw: Draw, first: int, last: int) -> np.ndarray:
+        """Rows ``first:last`` of the sampled estimates, centred on their PERT means: the
+        durations without the risks' additions, so a task's sensitivity is its own."""
+        out: np.ndarray = draw.duration[self.estimated[first:last]].astype(np.float64)
+        for k, risk_tasks in enumerate(self.risk_tasks):
+            for j in risk_tasks:
+                row = self._row_of.get(j)
+                if row is not None and first <= row < last:
+                    out[row - first] -= draw.risk_schedule[k]
+        out -= self.center[first:last, None]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Draw:
     duration: np.ndarray  # (nodes, iterations) working minutes, risks included
-    estimates: np.ndarray  # (estimated tasks, iterations) sampled durations
     occurred: np.ndarray  # (risks, iterations) booleans
     risk_schedule: np.ndarray  # (risks, iterations) minutes added to each named task
     risk_cost: np.ndarray  # (risks, iterations) money
