@@ -6,20 +6,19 @@ import sys
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from plansmith.analytics.montecarlo import SimulationOptions
 from plansmith.cli.render import print_diagnostics
 from plansmith.domain.model import Project
 from plansmith.io.schedule_json import TIME_FORMAT
-from plansmith.io.simulation_json import money, simulation_to_json
-from plansmith.scheduling.leveling import LevelingOptions
-from plansmith.services.risk import RiskOutcome, simulate_plan_file
+
+if TYPE_CHECKING:
+    from plansmith.services.risk import RiskOutcome
 
 
 class Format(StrEnum):
@@ -72,6 +71,11 @@ def simulate(
     output: OutputOpt = None,
 ) -> None:
     """Monte Carlo schedule risk: finish and cost percentiles, criticality and sensitivity."""
+    # Imported here: the simulation's modules are not needed by the other commands' start-up.
+    from plansmith.analytics.montecarlo import SimulationOptions
+    from plansmith.scheduling.leveling import LevelingOptions
+    from plansmith.services.risk import simulate_plan_file
+
     options = SimulationOptions(
         iterations=iterations, seed=seed, latin=latin, max_iterations=max_iterations
     )
@@ -88,11 +92,16 @@ def estimate(
     output: OutputOpt = None,
 ) -> None:
     """PERT totals, and the schedule and budget reserve needed for P80 and P90."""
+    from plansmith.analytics.montecarlo import SimulationOptions
+    from plansmith.services.risk import simulate_plan_file
+
     outcome = simulate_plan_file(plan, SimulationOptions(iterations=iterations, seed=seed))
     _finish(outcome, output_format, output, _print_estimate)
 
 
 def _finish(outcome: RiskOutcome, output_format: Format, output: Path | None, table: Any) -> None:
+    from plansmith.io.simulation_json import simulation_to_json
+
     err = Console(stderr=True)
     print_diagnostics(err, outcome.diagnostics)
     try:
@@ -121,6 +130,12 @@ def _finish(outcome: RiskOutcome, output_format: Format, output: Path | None, ta
     raise typer.Exit(0 if outcome.ok else 1)
 
 
+def _money(value: float) -> str:
+    from plansmith.io.simulation_json import money
+
+    return money(value)
+
+
 def _days(project: Project, minutes: float) -> str:
     return f"{minutes / 60 / project.hours_per_day:.1f}d"
 
@@ -137,13 +152,13 @@ def _print_simulation(console: Console, outcome: RiskOutcome) -> None:
     console.print(
         f"[bold]{project.name}[/]: {report.iterations} iterations ({mode}{report.sampling}, "
         f"seed {report.seed}); plan finishes {at(report.deterministic_finish)}, costs "
-        f"{money(report.deterministic_cost)} {project.currency}"
+        f"{_money(report.deterministic_cost)} {project.currency}"
     )
     spread = Table("", "finish", f"cost ({project.currency})")
     for p, value in report.finish.percentiles.items():
-        spread.add_row(f"P{p}", at(value), money(report.cost.percentiles[p]))
-    spread.add_row("mean", at(report.finish.mean), money(report.cost.mean))
-    spread.add_row("std", _days(project, report.finish.std), money(report.cost.std))
+        spread.add_row(f"P{p}", at(value), _money(report.cost.percentiles[p]))
+    spread.add_row("mean", at(report.finish.mean), _money(report.cost.mean))
+    spread.add_row("std", _days(project, report.finish.std), _money(report.cost.std))
     console.print(spread)
     tasks = sorted(report.tasks, key=lambda t: (-abs(t.sensitivity), -t.criticality, t.id))
     drivers = Table("task", "criticality", "sensitivity", "PERT mean", "PERT σ", title="Drivers")
@@ -198,8 +213,8 @@ def _print_estimate(console: Console, outcome: RiskOutcome) -> None:
     table.add_row("critical path, PERT P90", _days(project, pert.path_p90))
     console.print(table)
     reserve = Table("", "schedule (working days)", f"budget ({project.currency})", title="Reserve")
-    reserve.add_row("P80", _days(project, res.schedule_p80), money(res.cost_p80))
-    reserve.add_row("P90", _days(project, res.schedule_p90), money(res.cost_p90))
+    reserve.add_row("P80", _days(project, res.schedule_p80), _money(res.cost_p80))
+    reserve.add_row("P90", _days(project, res.schedule_p90), _money(res.cost_p90))
     console.print(reserve)
 
 
@@ -223,7 +238,7 @@ def _estimate_json(outcome: RiskOutcome) -> dict[str, Any]:
         "reserve": {
             "schedule_p80_days": round(res.schedule_p80 / day, 3),
             "schedule_p90_days": round(res.schedule_p90 / day, 3),
-            "cost_p80": money(res.cost_p80),
-            "cost_p90": money(res.cost_p90),
+            "cost_p80": _money(res.cost_p80),
+            "cost_p90": _money(res.cost_p90),
         },
     }
