@@ -5,10 +5,11 @@ Shared by the critical-path passes and leveling, which differ only in the dates 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plansmith.domain.diagnostics import Diagnostic
-from plansmith.domain.model import Project
+from plansmith.domain.model import Project, Task
 from plansmith.scheduling.constraints import constraint_diagnostics
 from plansmith.scheduling.network import Network
 from plansmith.scheduling.result import ScheduledTask, ScheduleResult, ScheduleStatus
@@ -40,49 +41,40 @@ def assemble(
     tasks = project.tasks
     n = len(tasks)
     columns = [
-        list(dates.start[:n]),
-        list(dates.finish[:n]),
-        list(dates.early_start[:n]),
-        list(dates.early_finish[:n]),
-        list(dates.late_start[:n]),
-        list(dates.late_finish[:n]),
-        list(dates.total_float[:n]),
-        list(dates.free_float[:n]),
+        dates.start[:n],
+        dates.finish[:n],
+        dates.early_start[:n],
+        dates.early_finish[:n],
+        dates.late_start[:n],
+        dates.late_finish[:n],
+        dates.total_float[:n],
+        dates.free_float[:n],
     ]
     s, f, es, ef, ls, lf, total, free = columns
-    index = {task.id: j for j, task in enumerate(tasks)}
-    for j in range(n - 1, -1, -1):  # children come after their parent in WBS order
-        task = tasks[j]
-        if task.is_summary:
-            kids = [index[c] for c in task.children]
-            for col, pick in ((s, min), (f, max), (es, min), (ef, max), (ls, min), (lf, max)):
-                col[j] = pick(col[c] for c in kids)
-            total[j] = min(total[c] for c in kids)
-            free[j] = min(free[c] for c in kids)
+    _roll_up(tasks, columns)
     all_diagnostics = [*diagnostics, *constraint_diagnostics(project, network, s, f)]
     p = network.project_timeline
+    duration = network.duration
     scheduled = tuple(
         ScheduledTask(
-            id=task.id,
-            name=task.name,
-            wbs=task.wbs,
-            start=s[j],
-            finish=f[j],
-            early_start=es[j],
-            early_finish=ef[j],
-            late_start=ls[j],
-            late_finish=lf[j],
-            duration=(
-                p.work_at(f[j]) - p.work_at(s[j]) if task.is_summary else network.duration[j]
-            ),
-            total_float=total[j],
-            free_float=free[j],
-            critical=total[j] <= 0,
-            milestone=task.is_milestone,
-            summary=task.is_summary,
-            resources=tuple(a.resource for a in task.assignments),
+            task.id,
+            task.name,
+            task.wbs,
+            s[j],
+            f[j],
+            es[j],
+            ef[j],
+            ls[j],
+            lf[j],
+            p.work_at(f[j]) - p.work_at(s[j]) if summary else duration[j],
+            total[j],
+            free[j],
+            total[j] <= 0,
+            task.is_milestone,
+            summary,
+            tuple([a.resource for a in task.assignments]),
         )
-        for j, task in enumerate(tasks)
+        for j, task, summary in zip(range(n), tasks, map(_is_summary, tasks), strict=True)
     )
     path = sorted(
         (j for j in network.order if j < n and total[j] <= 0),
@@ -97,3 +89,22 @@ def assemble(
         start,
         finish,
     )
+
+
+def _is_summary(task: Task) -> bool:
+    return task.is_summary
+
+
+def _roll_up(tasks: Sequence[Task], columns: list[list[int]]) -> None:
+    """Summaries from their children, deepest first: the earliest start and latest finish of the
+    leaves under them, and the least float."""
+    index: dict[str, int] | None = None
+    picks = (min, max, min, max, min, max, min, min)
+    for j in range(len(tasks) - 1, -1, -1):  # children come after their parent in WBS order
+        task = tasks[j]
+        if task.children:
+            if index is None:
+                index = {t.id: i for i, t in enumerate(tasks)}
+            kids = [index[c] for c in task.children]
+            for col, pick in zip(columns, picks, strict=True):
+                col[j] = pick(map(col.__getitem__, kids))

@@ -22,7 +22,7 @@ def offset(origin: datetime, instant: datetime | None) -> int | None:
     """Minutes from the origin, or None."""
     if instant is None:
         return None
-    return int((instant - origin).total_seconds() // 60)
+    return _minutes(origin, instant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,34 +43,63 @@ def node_bounds(project: Project, network: Network) -> NodeBounds:
     latest_start: list[int | None] = [None] * count
     latest_finish: list[int | None] = [None] * count
     actual: list[int | None] = [None] * count
+    # Per task, the raw start and finish bounds of the task and every summary above it (None
+    # when there are none, as for most tasks); a child shares its parent's when it adds none.
+    starts: list[tuple[int, ...] | None] = [None] * len(project.tasks)
+    finishes: list[tuple[int, ...] | None] = [None] * len(project.tasks)
     for j, task in enumerate(project.tasks):
-        actual[j] = offset(origin, task.actual_start)
+        if task.actual_start is not None:
+            actual[j] = offset(origin, task.actual_start)
+        up = index[task.parent] if task.parent is not None else None
+        starts[j] = _chain(
+            origin,
+            task.start_no_earlier_than,
+            task.must_start_on,
+            starts[up] if up is not None else None,
+        )
+        finishes[j] = _chain(
+            origin,
+            task.finish_no_later_than,
+            task.deadline,
+            finishes[up] if up is not None else None,
+        )
         if task.is_summary:
             continue
         tl = network.timelines[j]
-        starts: list[int] = []
-        finishes: list[int] = []
-        node: Task | None = task
-        while node is not None:
-            starts += [
-                tl.next_start(b)
-                for b in (
-                    offset(origin, node.start_no_earlier_than),
-                    offset(origin, node.must_start_on),
-                )
-                if b is not None
-            ]
-            finishes += [
-                b
-                for b in (offset(origin, node.finish_no_later_than), offset(origin, node.deadline))
-                if b is not None
-            ]
-            node = project.tasks[index[node.parent]] if node.parent is not None else None
-        must = offset(origin, task.must_start_on)
-        earliest[j] = max(starts) if starts else None
-        latest_start[j] = tl.next_start(must) if must is not None else None
-        latest_finish[j] = min(finishes) if finishes else None
+        start_bounds, finish_bounds = starts[j], finishes[j]
+        if start_bounds is not None:
+            earliest[j] = max(tl.next_start(b) for b in start_bounds)
+        if finish_bounds is not None:
+            latest_finish[j] = min(finish_bounds)
+        if task.must_start_on is not None:
+            latest_start[j] = tl.next_start(_minutes(origin, task.must_start_on))
     return NodeBounds(earliest, latest_start, latest_finish, actual)
+
+
+def _has_constraints(task: Task) -> bool:
+    return not (
+        task.start_no_earlier_than is None
+        and task.must_start_on is None
+        and task.finish_no_later_than is None
+        and task.deadline is None
+    )
+
+
+def _minutes(origin: datetime, instant: datetime) -> int:
+    return int((instant - origin).total_seconds() // 60)
+
+
+def _chain(
+    origin: datetime,
+    first: datetime | None,
+    second: datetime | None,
+    inherited: tuple[int, ...] | None,
+) -> tuple[int, ...] | None:
+    """A task's own two bounds (as minute offsets, in order) followed by those it inherits."""
+    if first is None and second is None:
+        return inherited
+    offsets = tuple(_minutes(origin, t) for t in (first, second) if t is not None)
+    return offsets + inherited if inherited is not None else offsets
 
 
 def constraint_diagnostics(
@@ -83,6 +112,8 @@ def constraint_diagnostics(
     origin = project.origin_datetime
     out: list[Diagnostic] = []
     for j, task in enumerate(project.tasks):
+        if not _has_constraints(task):
+            continue  # most tasks: nothing to check
         subject = f"task:{task.id}"
         tl = network.project_timeline if task.is_summary else network.timelines[j]
         snet = offset(origin, task.start_no_earlier_than)

@@ -14,7 +14,7 @@ from plansmith.scheduling.constraints import node_bounds
 from plansmith.scheduling.network import Network, build_network
 from plansmith.scheduling.result import ScheduleResult, ScheduleStatus
 from plansmith.scheduling.rules import LinkRules
-from plansmith.scheduling.timeline import HorizonExceededError
+from plansmith.scheduling.timeline import HorizonExceededError, Timeline
 
 
 def schedule_project(project: Project) -> ScheduleResult:
@@ -74,19 +74,23 @@ class CpmPasses:
 
     def free_float(self, j: int) -> int:
         """Working minutes ``j`` can slip without moving any successor's early dates."""
-        net = self.net
+        return self._free_float(j, self.net.timelines[j].work_at(self.finish))
+
+    def _free_float(self, j: int, at_finish: int) -> int:
+        """:meth:`free_float`, given W(project finish) on ``j``'s timeline."""
+        net, es, ef, rules = self.net, self.es, self.ef, self.rules
+        succ, succ_finish, pred_finish, lag = net.succ, net.succ_finish, net.pred_finish, net.lag
         tl = net.timelines[j]
         d = net.duration[j]
-        instant = net.instant[j]
         latest = self.finish
-        w = tl.work_at(self.finish) - d
+        w = at_finish - d
         for k in net.outgoing[j]:
-            s = net.succ[k]
-            b = self.rules.unshift(self.ef[s] if net.succ_finish[k] else self.es[s], net.lag[k])
+            s = succ[k]
+            b = rules.unshift(ef[s] if succ_finish[k] else es[s], lag[k])
             latest = min(latest, b)
-            w = min(w, tl.work_at(b) - d if net.pred_finish[k] else tl.work_floor(b))
-        if instant:
-            return tl.work_at(latest) - tl.work_at(self.es[j])
+            w = min(w, tl.work_at(b) - d if pred_finish[k] else tl.work_floor(b))
+        if net.instant[j]:
+            return tl.work_at(latest) - tl.work_at(es[j])
         return w - self.es_w[j]
 
     def run(self) -> ScheduleResult:
@@ -110,10 +114,16 @@ class CpmPasses:
         tasks = self.project.tasks
         total = [0] * len(tasks)
         free = [0] * len(tasks)
+        at_finish: dict[Timeline, int] = {}  # W(project finish) per timeline
+        timelines = self.net.timelines
         for j, task in enumerate(tasks):
-            if not task.is_summary:
-                total[j] = self._total_float(j)
-                free[j] = max(0, min(self.free_float(j), total[j]))
+            if task.is_summary:
+                continue
+            tl = timelines[j]
+            if tl not in at_finish:
+                at_finish[tl] = tl.work_at(self.finish)
+            total[j] = self._total_float(j)
+            free[j] = max(0, min(self._free_float(j, at_finish[tl]), total[j]))
         return assemble(
             self.project,
             self.net,
