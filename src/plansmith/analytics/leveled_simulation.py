@@ -22,9 +22,15 @@ class LeveledBatches:
     def __init__(self, model: Simulation, options: LevelingOptions) -> None:
         self.model = model
         self.options = replace(options, one_core=True, explain=False)
-        base = level_project(model.project, self.options)
-        self.finish_zero = model.passes.net.project_timeline.work_at(base.schedule.finish)
-        self.base_finish = base.schedule.finish
+        base = level_project(model.project, self.options).schedule
+        self.finish_zero = model.passes.net.project_timeline.work_at(base.finish)
+        self.base_finish = base.finish
+        # A milestone's promised date, when no deadline is given, is its leveled planned date.
+        targets = [
+            t if t.kind != "planned" else replace(t, limit=base.tasks[t.task].finish)
+            for t in model.targets
+        ]
+        self.model = model = replace(model, targets=targets)
 
     def run(self, seed: np.random.SeedSequence, count: int, latin: bool) -> Tally:
         model = self.model

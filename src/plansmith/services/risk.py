@@ -69,9 +69,14 @@ def simulate_plan_file(
         result = report(model, tally, options, precision)
     else:
         runner = LeveledBatches(model, leveling)
-        tally, precision = simulate(model, options, runner.run)
+        tally, precision = simulate(runner.model, options, runner.run)
         result = report(
-            model, tally, options, precision, baseline_finish=runner.base_finish, leveled=True
+            runner.model,
+            tally,
+            options,
+            precision,
+            baseline_finish=runner.base_finish,
+            leveled=True,
         )
     totals = pert_totals(project, cpm)
     return RiskOutcome(plan, result, _located(plan, problems), totals, reserve(result))
