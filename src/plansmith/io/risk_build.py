@@ -20,7 +20,7 @@ from plansmith.domain.risk import (
     ThreePoint,
     fixed_cost,
 )
-from plansmith.io.plan_schema import CorrelationSpec, CostRangeSpec, EstimateSpec, RiskSpec
+from plansmith.io.risk_schema import CorrelationSpec, CostRangeSpec, EstimateSpec, RiskSpec
 
 DurationParser = Callable[[object, DocPath], "int | None"]
 

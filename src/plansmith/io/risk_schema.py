@@ -1,0 +1,55 @@
+"""The risk part of the plan file's schema: three-point estimates, risks, correlations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field
+
+from plansmith.io.schema_types import (
+    Amount,
+    DurationText,
+    Id,
+    Spec,
+    lowercase,
+    probability_value,
+)
+
+Distribution = Annotated[
+    Literal["pert", "triangular", "uniform", "lognormal"], BeforeValidator(lowercase)
+]
+
+
+class EstimateSpec(Spec):
+    """A three-point range; the order optimistic <= likely <= pessimistic is checked later."""
+
+    optimistic: DurationText
+    likely: DurationText
+    pessimistic: DurationText
+
+
+class CostRangeSpec(Spec):
+    optimistic: Amount
+    likely: Amount
+    pessimistic: Amount
+
+
+class ImpactSpec(Spec):
+    schedule: DurationText | EstimateSpec | None = None
+    cost: Amount | CostRangeSpec | None = None
+
+
+class RiskSpec(Spec):
+    id: Id
+    title: str
+    probability: Annotated[float, BeforeValidator(probability_value), Field(ge=0, le=1)]
+    impact: ImpactSpec
+    tasks: list[Id] = Field(default_factory=list)
+    owner: str | None = None
+    response: str = ""
+    status: Annotated[Literal["open", "closed"], BeforeValidator(lowercase)] = "open"
+
+
+class CorrelationSpec(Spec):
+    tasks: list[Id] = Field(min_length=2)
+    coefficient: float = Field(ge=-1, le=1, allow_inf_nan=False)
