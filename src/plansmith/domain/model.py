@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from plansmith.domain.calendar import Calendar, DateRange
 from plansmith.domain.diagnostics import DocPath
+from plansmith.domain.money import Booking, BudgetLine, Expense, FixedCost, Progress, RateChange
 from plansmith.domain.risk import Correlation, Risk, ThreePoint
 
 
@@ -61,11 +62,21 @@ class Resource:
     kind: ResourceKind = ResourceKind.PERSON
     capacity: float = 1.0
     rate: Decimal | None = None
+    rate_changes: tuple[RateChange, ...] = ()  # in date order
+    overtime_rate: Decimal | None = None
     calendar: str | None = None
     vacations: tuple[DateRange, ...] = ()
     skills: tuple[str, ...] = ()
     email: str | None = None
     origin: DocPath = ()
+
+    def rate_on(self, day: date) -> Decimal | None:
+        """The hourly rate that applies on ``day``: the latest change on or before it."""
+        rate = self.rate
+        for change in self.rate_changes:
+            if change.start <= day:
+                rate = change.rate
+        return rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,9 @@ class Task:
     must_start_on: datetime | None = None
     deadline: datetime | None = None
     actual_start: datetime | None = None  # work has begun: the start is a fact, not a plan
+    actual_finish: datetime | None = None
+    progress: Progress = Progress()
+    cost: FixedCost | None = None
     priority: int = 500
     calendar: str | None = None
     notes: str = ""
@@ -125,6 +139,10 @@ class Project:
     timezone: str = "UTC"
     risks: tuple[Risk, ...] = ()
     correlations: tuple[Correlation, ...] = ()
+    status_date: date | None = None
+    budget: tuple[BudgetLine, ...] = ()
+    expenses: tuple[Expense, ...] = ()
+    actuals: tuple[Booking, ...] = ()
 
     @property
     def origin_datetime(self) -> datetime:

@@ -28,6 +28,7 @@ from plansmith.domain.model import (
     ResourceKind,
     Task,
 )
+from plansmith.io import money_build
 from plansmith.io.plan_schema import PlanSpec, PoolSpec, ResourceSpec, TaskSpec
 from plansmith.io.pool import load_pool
 from plansmith.io.risk_build import correlations, risks, three_point
@@ -142,6 +143,10 @@ class _ProjectBuilder:
             timezone=spec.project.timezone,
             risks=register,
             correlations=correlations(spec.correlations),
+            status_date=spec.project.status_date,
+            budget=money_build.budget(spec),
+            expenses=money_build.expenses(spec),
+            actuals=money_build.actuals(spec),
         )
 
     def _calendars(self) -> dict[str, Calendar]:
@@ -347,6 +352,9 @@ class _ProjectBuilder:
             must_start_on=_start_instant(spec.must_start_on),
             deadline=_end_instant(spec.deadline),
             actual_start=_start_instant(spec.actual_start),
+            actual_finish=_end_instant(spec.actual_finish),
+            progress=money_build.progress(spec, self._parse, path, self.diagnostics),
+            cost=money_build.fixed_cost(spec),
             priority=spec.priority,
             calendar=spec.calendar,
             notes=spec.notes,
@@ -381,6 +389,8 @@ def _resource(res: ResourceSpec, path: DocPath) -> Resource:
         kind=ResourceKind(res.kind),
         capacity=res.capacity,
         rate=res.rate,
+        rate_changes=money_build.rate_changes(res),
+        overtime_rate=res.overtime_rate,
         calendar=res.calendar,
         vacations=tuple(res.vacations),
         skills=tuple(res.skills),

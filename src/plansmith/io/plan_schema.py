@@ -9,7 +9,6 @@ Value parsers raise ``PydanticCustomError`` whose type *is* our stable diagnosti
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,8 +16,20 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from plansmith.domain.calendar import WEEKDAYS, DayRanges
+from plansmith.io.money_schema import (
+    ActualSpec,
+    BudgetSpec,
+    EvMethodName,
+    ExpenseSpec,
+    FixedCostSpec,
+    Percent,
+    RateChangeSpec,
+    StepSpec,
+    fixed_cost,
+)
 from plansmith.io.risk_schema import CorrelationSpec, Distribution, EstimateSpec, RiskSpec
 from plansmith.io.schema_types import (
+    Amount,
     DateEntry,
     Day,
     DayHours,
@@ -42,6 +53,7 @@ class ProjectSpec(Spec):
     hours_per_week: float = Field(40.0, gt=0, le=168, allow_inf_nan=False)
     currency: str = "USD"
     timezone: str = "UTC"
+    status_date: Day | None = None
 
     @field_validator("currency")
     @classmethod
@@ -102,25 +114,13 @@ class ResourceSpec(Spec):
     name: str | None = None
     kind: Annotated[Literal["person", "equipment"], BeforeValidator(lowercase)] = "person"
     capacity: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
-    rate: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
+    rate: Amount | None = None
+    rates: list[RateChangeSpec] = Field(default_factory=list)
+    overtime_rate: Amount | None = None
     calendar: Id | None = None
     vacations: list[DateEntry] = Field(default_factory=list)
     skills: list[str] = Field(default_factory=list)
     email: str | None = None
-
-    @field_validator("rate", mode="before")
-    @classmethod
-    def _rate(cls, value: Any) -> Any:
-        if isinstance(value, float):
-            return str(value)  # keep the written digits, never binary float noise
-        if isinstance(value, str):
-            try:
-                Decimal(value)
-            except InvalidOperation:
-                raise PydanticCustomError(
-                    "invalid_value", "'{value}' is not an amount of money", {"value": value}
-                ) from None
-        return value
 
 
 class DependencySpec(Spec):
@@ -155,6 +155,12 @@ class TaskSpec(Spec):
     must_start_on: Instant | None = None
     deadline: Instant | None = None
     actual_start: Instant | None = None
+    actual_finish: Instant | None = None
+    progress: Percent | None = None
+    remaining: DurationText | None = None
+    ev_method: EvMethodName = "percent_complete"
+    steps: list[StepSpec] = Field(default_factory=list)
+    cost: Annotated[FixedCostSpec, BeforeValidator(fixed_cost)] | None = None
     priority: int = Field(500, ge=1, le=1000)
     calendar: Id | None = None
     notes: str = ""
@@ -176,3 +182,6 @@ class PlanSpec(Spec):
     tasks: list[TaskSpec] = Field(default_factory=list)
     risks: list[RiskSpec] = Field(default_factory=list)
     correlations: list[CorrelationSpec] = Field(default_factory=list)
+    budget: list[BudgetSpec] = Field(default_factory=list)
+    expenses: list[ExpenseSpec] = Field(default_factory=list)
+    actuals: list[ActualSpec] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
@@ -201,7 +201,37 @@ def probability_value(value: Any) -> Any:
 
 
 def _amount(value: Any) -> Any:
-    return str(value) if isinstance(value, float) else value  # keep the written digits
+    if isinstance(value, float):
+        return str(value)  # keep the written digits, never binary float noise
+    if isinstance(value, str):
+        try:
+            Decimal(value.strip())
+        except InvalidOperation:
+            raise PydanticCustomError(
+                "invalid_value", "'{value}' is not an amount of money", {"value": value}
+            ) from None
+        return value.strip()
+    return value
+
+
+def percent(value: Any) -> Any:
+    """Progress as written: 40, 40.5 or "40%" (percent), turned into a fraction."""
+    if isinstance(value, str):
+        text = value.strip().removesuffix("%")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise PydanticCustomError(
+                "invalid_value", "'{value}' is not a percentage", {"value": value}
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("invalid_value", "progress is a percentage such as 40 or '40%'")
+    fraction = Decimal(str(value)) / 100
+    if not 0 <= fraction <= 1:
+        raise PydanticCustomError(
+            "invalid_value", "progress {value}% is outside 0-100", {"value": str(value)}
+        )
+    return fraction
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount), Field(ge=0, allow_inf_nan=False)]
