@@ -42,7 +42,7 @@ def progress(
     spec: TaskSpec, parse: DurationParser, path: DocPath, diagnostics: list[Diagnostic]
 ) -> Progress:
     subject = f"task:{spec.id}"
-    if spec.actual_finish is not None and spec.actual_start is None:
+    if spec.actual_finish is not None and spec.actual_start is None and not spec.milestone:
         diagnostics.append(
             error(
                 "actual_finish_without_start",

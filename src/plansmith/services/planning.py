@@ -24,6 +24,7 @@ from plansmith.scheduling.leveling import (
     unleveled_loads,
 )
 from plansmith.scheduling.portfolio import combine, diagnostics_for, split
+from plansmith.scheduling.progress import progressed
 from plansmith.scheduling.result import ScheduleResult
 
 
@@ -64,8 +65,9 @@ def schedule_plan_file(path: str | Path) -> PlanOutcome:
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
-    result = schedule_project(plan.project)
-    return PlanOutcome(plan, result, _located(plan, result.diagnostics))
+    project, problems = progressed(plan.project)
+    result = schedule_project(project)
+    return PlanOutcome(plan, result, _located(plan, (*problems, *result.diagnostics)))
 
 
 def level_plan_file(path: str | Path, options: LevelingOptions) -> PlanOutcome:
@@ -73,11 +75,12 @@ def level_plan_file(path: str | Path, options: LevelingOptions) -> PlanOutcome:
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
-    leveled = level_project(plan.project, options)
+    project, problems = progressed(plan.project)
+    leveled = level_project(project, options)
     return PlanOutcome(
         plan,
         leveled.schedule,
-        _located(plan, leveled.schedule.diagnostics),
+        _located(plan, (*problems, *leveled.schedule.diagnostics)),
         leveled,
         leveled.loads,
     )
@@ -88,8 +91,9 @@ def overload_plan_file(path: str | Path) -> PlanOutcome:
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
-    result, loads = unleveled_loads(plan.project)
-    return PlanOutcome(plan, result, _located(plan, result.diagnostics), None, loads)
+    project, problems = progressed(plan.project)
+    result, loads = unleveled_loads(project)
+    return PlanOutcome(plan, result, _located(plan, (*problems, *result.diagnostics)), None, loads)
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def level_plan_files(paths: list[Path], options: LevelingOptions) -> PortfolioOu
         return PortfolioOutcome(
             tuple(PlanOutcome(p, None, tuple(p.diagnostics)) for p in plans), None
         )
-    members = [plan.project for plan in plans if plan.project is not None]
+    members = [progressed(plan.project)[0] for plan in plans if plan.project is not None]
     portfolio, problems = combine(members)
     if portfolio is None:
         return PortfolioOutcome(

@@ -15,6 +15,7 @@ from plansmith.domain.durations import DurationError, parse_duration
 from plansmith.io.plan_file import LoadedPlan, load_plan
 from plansmith.scheduling.cpm import run_cpm
 from plansmith.scheduling.leveling import LevelingOptions
+from plansmith.scheduling.progress import progressed
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ def simulate_plan_file(
             problem = error("invalid_duration", f"--until-stable: {exc}", "--until-stable")
             return RiskOutcome(plan, None, (*plan.diagnostics, problem))
         options = replace(options, until_stable=tolerance)
+    project, progress_problems = progressed(project)
     cpm, passes = run_cpm(project)
-    problems = [*cpm.diagnostics, *uncertainty_diagnostics(project)]
+    problems = [*progress_problems, *cpm.diagnostics, *uncertainty_diagnostics(project)]
     if passes is None or has_errors(problems):
         return RiskOutcome(plan, None, _located(plan, problems))
     model = Simulation.build(project, cpm, passes)
