@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from plansmith.domain.diagnostics import Diagnostic
 from plansmith.domain.model import Project, Task
@@ -51,30 +52,37 @@ def assemble(
         dates.free_float[:n],
     ]
     s, f, es, ef, ls, lf, total, free = columns
-    _roll_up(tasks, columns)
+    summaries = [j for j, task in enumerate(tasks) if task.is_summary]
+    _roll_up(tasks, summaries, columns)
     all_diagnostics = [*diagnostics, *constraint_diagnostics(project, network, s, f)]
     p = network.project_timeline
-    duration = network.duration
+    durations = list(network.duration[:n])
+    summary = [False] * n
+    for j in summaries:
+        durations[j] = p.work_at(f[j]) - p.work_at(s[j])
+        summary[j] = True
+    # built column by column: one C-level map over the columns instead of a Python-level
+    # expression per task and field
     scheduled = tuple(
-        ScheduledTask(
-            task.id,
-            task.name,
-            task.wbs,
-            s[j],
-            f[j],
-            es[j],
-            ef[j],
-            ls[j],
-            lf[j],
-            p.work_at(f[j]) - p.work_at(s[j]) if summary else duration[j],
-            total[j],
-            free[j],
-            total[j] <= 0,
-            task.is_milestone,
+        map(
+            ScheduledTask,
+            [task.id for task in tasks],
+            [task.name for task in tasks],
+            [task.wbs for task in tasks],
+            s,
+            f,
+            es,
+            ef,
+            ls,
+            lf,
+            durations,
+            total,
+            free,
+            [x <= 0 for x in total],
+            [task.is_milestone for task in tasks],
             summary,
-            tuple([a.resource for a in task.assignments]),
+            [tuple([a.resource for a in task.assignments]) for task in tasks],
         )
-        for j, task, summary in zip(range(n), tasks, map(_is_summary, tasks), strict=True)
     )
     path = sorted(
         (j for j in network.order if j < n and total[j] <= 0),
@@ -91,20 +99,17 @@ def assemble(
     )
 
 
-def _is_summary(task: Task) -> bool:
-    return task.is_summary
-
-
-def _roll_up(tasks: Sequence[Task], columns: list[list[int]]) -> None:
+def _roll_up(tasks: Sequence[Task], summaries: list[int], columns: list[list[int]]) -> None:
     """Summaries from their children, deepest first: the earliest start and latest finish of the
     leaves under them, and the least float."""
-    index: dict[str, int] | None = None
+    index = {task.id: i for i, task in enumerate(tasks)} if summaries else {}
     picks = (min, max, min, max, min, max, min, min)
-    for j in range(len(tasks) - 1, -1, -1):  # children come after their parent in WBS order
-        task = tasks[j]
-        if task.children:
-            if index is None:
-                index = {t.id: i for i, t in enumerate(tasks)}
-            kids = [index[c] for c in task.children]
-            for col, pick in zip(columns, picks, strict=True):
-                col[j] = pick(map(col.__getitem__, kids))
+    for j in reversed(summaries):  # children come after their parent in WBS order
+        kids = [index[c] for c in tasks[j].children]
+        if len(kids) == 1:
+            for col in columns:
+                col[j] = col[kids[0]]
+            continue
+        values = itemgetter(*kids)
+        for col, pick in zip(columns, picks, strict=True):
+            col[j] = pick(values(col))

@@ -60,38 +60,31 @@ class CpmPasses:
 
     def forward(self) -> None:
         rules, es, ef, es_w = self.rules, self.es, self.ef, self.es_w
-        for j in self.net.order:
+        net = self.net
+        instant, duration, timelines = net.instant, net.duration, net.timelines
+        for j in net.order:
             w = rules.earliest(j, es, ef)
             es_w[j] = w
-            es[j], ef[j] = rules.dates(j, w)
+            if instant[j]:
+                es[j] = ef[j] = w
+            else:  # rules.dates, inline: this runs once per node
+                tl = timelines[j]
+                es[j] = tl.start_of(w)
+                ef[j] = tl.finish_of(w + duration[j])
 
     def backward(self) -> None:
         rules, ls, lf, ls_w = self.rules, self.ls, self.lf, self.ls_w
-        for j in reversed(self.net.order):
+        net = self.net
+        instant, duration, timelines = net.instant, net.duration, net.timelines
+        for j in reversed(net.order):
             w = rules.latest(j, ls, lf, self.finish)
             ls_w[j] = w
-            ls[j], lf[j] = rules.dates(j, w)
-
-    def free_float(self, j: int) -> int:
-        """Working minutes ``j`` can slip without moving any successor's early dates."""
-        return self._free_float(j, self.net.timelines[j].work_at(self.finish))
-
-    def _free_float(self, j: int, at_finish: int) -> int:
-        """:meth:`free_float`, given W(project finish) on ``j``'s timeline."""
-        net, es, ef, rules = self.net, self.es, self.ef, self.rules
-        succ, succ_finish, pred_finish, lag = net.succ, net.succ_finish, net.pred_finish, net.lag
-        tl = net.timelines[j]
-        d = net.duration[j]
-        latest = self.finish
-        w = at_finish - d
-        for k in net.outgoing[j]:
-            s = succ[k]
-            b = rules.unshift(ef[s] if succ_finish[k] else es[s], lag[k])
-            latest = min(latest, b)
-            w = min(w, tl.work_at(b) - d if pred_finish[k] else tl.work_floor(b))
-        if net.instant[j]:
-            return tl.work_at(latest) - tl.work_at(es[j])
-        return w - self.es_w[j]
+            if instant[j]:
+                ls[j] = lf[j] = w
+            else:
+                tl = timelines[j]
+                ls[j] = tl.start_of(w)
+                lf[j] = tl.finish_of(w + duration[j])
 
     def run(self) -> ScheduleResult:
         net = self.net
@@ -110,20 +103,39 @@ class CpmPasses:
             return min(slack, -1) if self.ls[j] < self.es[j] else slack
         return self.ls_w[j] - self.es_w[j]
 
-    def _result(self, start: int) -> ScheduleResult:
-        tasks = self.project.tasks
-        total = [0] * len(tasks)
-        free = [0] * len(tasks)
+    def _floats(self) -> tuple[list[int], list[int]]:
+        """Per task, its total float and its free float: the working minutes it can slip
+        without moving any successor's early dates, never more than its total float (both 0
+        for summaries, which are rolled up later)."""
+        net, es, ef, finish = self.net, self.es, self.ef, self.finish
+        succ, succ_finish, pred_finish, lag = net.succ, net.succ_finish, net.pred_finish, net.lag
+        p = net.project_timeline
+        total = [0] * len(self.project.tasks)
+        free = [0] * len(self.project.tasks)
         at_finish: dict[Timeline, int] = {}  # W(project finish) per timeline
-        timelines = self.net.timelines
-        for j, task in enumerate(tasks):
+        for j, task in enumerate(self.project.tasks):
             if task.is_summary:
                 continue
-            tl = timelines[j]
-            if tl not in at_finish:
-                at_finish[tl] = tl.work_at(self.finish)
             total[j] = self._total_float(j)
-            free[j] = max(0, min(self._free_float(j, at_finish[tl]), total[j]))
+            tl = net.timelines[j]
+            if tl not in at_finish:
+                at_finish[tl] = tl.work_at(finish)
+            d = net.duration[j]
+            latest = finish
+            w = at_finish[tl] - d
+            for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
+                s = succ[k]
+                b = ef[s] if succ_finish[k] else es[s]
+                if lag[k]:  # rules.unshift
+                    b = p.start_of(p.work_at(b) - lag[k])
+                latest = min(latest, b)
+                w = min(w, tl.work_at(b) - d if pred_finish[k] else tl.work_floor(b))
+            slack = tl.work_at(latest) - tl.work_at(es[j]) if net.instant[j] else w - self.es_w[j]
+            free[j] = max(0, min(slack, total[j]))
+        return total, free
+
+    def _result(self, start: int) -> ScheduleResult:
+        total, free = self._floats()
         return assemble(
             self.project,
             self.net,

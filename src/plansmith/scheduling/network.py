@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
+
+import numpy as np
 
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error, warning
 from plansmith.domain.model import DependencyType, Project, Task
@@ -37,10 +40,13 @@ class Edge:
 class Network:
     """Nodes 0..len(project.tasks)-1 are the tasks in WBS order; gates follow.
 
-    Edges are stored as columns indexed by edge number (``pred[k]``, ``lag[k]``...): the passes
-    read them one field at a time, and a plan of 10,000 tasks has some 30,000 edges (gates
-    included), too many to make an object each on every run. ``edges`` gives them as objects
-    for code that prefers them."""
+    Edges are stored as columns indexed by edge number (``pred[k]``, ``lag[k]``...), and each
+    node's edges as a slice of one tuple (``in_edges[in_start[j]:in_start[j + 1]]``): a plan of
+    10,000 tasks has some 30,000 edges (gates included), and an object per edge or a tuple per
+    node, made on every run, cost more than the passes that read them (the allocations alone
+    set off the garbage collector dozens of times). ``edges``, ``incoming`` and ``outgoing``
+    give the same as objects and per-node tuples, built on first use, for code that prefers
+    them."""
 
     node_task: tuple[int, ...]  # the task a node stands for (a gate: its summary)
     instant: tuple[bool, ...]  # milestones and gates: start == finish, not snapped
@@ -53,10 +59,22 @@ class Network:
     succ_finish: tuple[bool, ...]
     lag: tuple[int, ...]
     origins: tuple[DocPath, ...]
-    incoming: tuple[tuple[int, ...], ...]  # edge indices per node
-    outgoing: tuple[tuple[int, ...], ...]
+    in_edges: tuple[int, ...]  # edge numbers by successor, in edge order
+    in_start: tuple[int, ...]  # per node (and one past the last): where its edges start
+    out_edges: tuple[int, ...]  # edge numbers by predecessor, in edge order
+    out_start: tuple[int, ...]
     order: tuple[int, ...]  # topological order of scheduled nodes (leaves, milestones, gates)
     gate_count: int
+
+    @cached_property
+    def incoming(self) -> tuple[tuple[int, ...], ...]:
+        """Edge numbers into each node."""
+        return _per_node(self.in_edges, self.in_start)
+
+    @cached_property
+    def outgoing(self) -> tuple[tuple[int, ...], ...]:
+        """Edge numbers out of each node."""
+        return _per_node(self.out_edges, self.out_start)
 
     @cached_property
     def edges(self) -> tuple[Edge, ...]:
@@ -71,6 +89,19 @@ class Network:
                 self.origins,
             )
         )
+
+
+def _per_node(edges: tuple[int, ...], start: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    return tuple(edges[start[j] : start[j + 1]] for j in range(len(start) - 1))
+
+
+def _group(ends: list[int], node_count: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Edge numbers grouped by the node at one end (in edge order within a node), and where
+    each node's group starts (a stable sort and a count, in NumPy)."""
+    nodes = np.asarray(ends, dtype=np.int64)
+    start = np.zeros(node_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(nodes, minlength=node_count), out=start[1:])
+    return tuple(np.argsort(nodes, kind="stable").tolist()), tuple(start.tolist())
 
 
 def build_network(project: Project) -> tuple[Network | None, list[Diagnostic]]:
@@ -124,14 +155,13 @@ class _Builder:
         self.diagnostics.extend(book.diagnostics)
         task_count = len(self.tasks)
         node_count = task_count + len(self.gate_task)
-        incoming: list[list[int]] = [[] for _ in range(node_count)]
-        outgoing: list[list[int]] = [[] for _ in range(node_count)]
-        for k, (p, s) in enumerate(zip(self.pred, self.succ, strict=True)):
-            outgoing[p].append(k)
-            incoming[s].append(k)
+        in_edges, in_start = _group(self.succ, node_count)
+        out_edges, out_start = _group(self.pred, node_count)
         scheduled = [j for j in range(task_count) if not self.summary[j]]
         scheduled.extend(range(task_count, node_count))
-        order = self._topological_order(scheduled, incoming, outgoing)
+        order = self._topological_order(scheduled, in_start, out_edges, out_start)
+        if len(order) < len(scheduled):
+            self._report_cycles(set(scheduled) - set(order), _per_node(in_edges, in_start))
         if any(d.is_error for d in self.diagnostics) or project_timeline is None:
             return None
         gates = len(self.gate_task)
@@ -149,8 +179,10 @@ class _Builder:
             succ_finish=tuple(self.succ_finish),
             lag=tuple(self.lag),
             origins=tuple(self.origins),
-            incoming=tuple(map(tuple, incoming)),
-            outgoing=tuple(map(tuple, outgoing)),
+            in_edges=in_edges,
+            in_start=in_start,
+            out_edges=out_edges,
+            out_start=out_start,
             order=tuple(order),
             gate_count=gates,
         )
@@ -280,25 +312,28 @@ class _Builder:
     # -- order and cycles ----------------------------------------------------------------------
 
     def _topological_order(
-        self, scheduled: list[int], incoming: list[list[int]], outgoing: list[list[int]]
+        self,
+        scheduled: list[int],
+        in_start: tuple[int, ...],
+        out_edges: tuple[int, ...],
+        out_start: tuple[int, ...],
     ) -> list[int]:
-        indegree = [len(edges) for edges in incoming]
+        """Kahn's order; nodes on or after a cycle are left out."""
+        indegree = [b - a for a, b in pairwise(in_start)]
         succ = self.succ
         ready = deque(j for j in scheduled if indegree[j] == 0)
         order: list[int] = []
         while ready:
             j = ready.popleft()
             order.append(j)
-            for k in outgoing[j]:
+            for k in out_edges[out_start[j] : out_start[j + 1]]:
                 s = succ[k]
                 indegree[s] -= 1
                 if indegree[s] == 0:
                     ready.append(s)
-        if len(order) < len(scheduled):
-            self._report_cycles({j for j in scheduled if indegree[j] > 0}, incoming)
         return order
 
-    def _report_cycles(self, remaining: set[int], incoming: list[list[int]]) -> None:
+    def _report_cycles(self, remaining: set[int], incoming: tuple[tuple[int, ...], ...]) -> None:
         """Name each cycle once, walking back along links from nodes that never became ready."""
         visited: set[int] = set()
         for start in sorted(remaining):

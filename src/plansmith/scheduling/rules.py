@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from plansmith.scheduling.constraints import NodeBounds
 from plansmith.scheduling.network import Network
+from plansmith.scheduling.timeline import Timeline
 
 FAR = 1 << 60
 
@@ -22,6 +23,8 @@ class LinkRules:
         self.bounds = bounds
         self.task_count = task_count
         self._project = network.project_timeline
+        self._horizon: int | None = None  # the last horizon latest() saw, and W there per
+        self._at_horizon: dict[Timeline, int] = {}  # timeline (one look-up per timeline)
 
     def shift(self, t: int, lag: int) -> int:
         """``t`` moved by ``lag`` working minutes of the project calendar."""
@@ -54,7 +57,7 @@ class LinkRules:
             t = -FAR if j >= self.task_count else tl.next_start(0)
             if bound is not None and bound > t:
                 t = bound
-            for k in net.incoming[j]:
+            for k in net.in_edges[net.in_start[j] : net.in_start[j + 1]]:
                 i = pred[k]
                 c = finish[i] if pred_finish[k] else start[i]
                 if lag[k]:
@@ -66,7 +69,7 @@ class LinkRules:
         w = 0  # W(origin): every timeline counts working time from the project origin
         if bound is not None:
             w = max(w, tl.work_at(bound))
-        for k in net.incoming[j]:
+        for k in net.in_edges[net.in_start[j] : net.in_start[j + 1]]:
             i = pred[k]
             c = finish[i] if pred_finish[k] else start[i]
             if lag[k]:
@@ -90,7 +93,7 @@ class LinkRules:
                 t = limit
             if must is not None and must < t:
                 t = must
-            for k in net.outgoing[j]:
+            for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
                 i = succ[k]
                 c = finish[i] if succ_finish[k] else start[i]
                 if lag[k]:
@@ -99,12 +102,17 @@ class LinkRules:
             return t
         d = net.duration[j]
         pred_finish = net.pred_finish
-        w = tl.work_at(horizon) - d
+        if horizon != self._horizon:
+            self._horizon, self._at_horizon = horizon, {}
+        at_horizon = self._at_horizon.get(tl)
+        if at_horizon is None:
+            at_horizon = self._at_horizon[tl] = tl.work_at(horizon)
+        w = at_horizon - d
         if limit is not None:
             w = min(w, tl.work_at(limit) - d)
         if must is not None:
             w = min(w, tl.work_floor(must))
-        for k in net.outgoing[j]:
+        for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
             i = succ[k]
             b = finish[i] if succ_finish[k] else start[i]
             if lag[k]:
