@@ -29,9 +29,9 @@ from plansmith.analytics.cba import (
     Period,
     analyse,
     evaluate,
+    moved_horizon,
     period_end,
     point_in_time,
-    moved_horizon,
 )
 from plansmith.analytics.cba_flows import annual_rate, period_rate
 from plansmith.analytics.finance import discounted, irr, npv, payback

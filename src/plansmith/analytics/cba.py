@@ -32,8 +32,8 @@ from plansmith.analytics.cba_sensitivity import (
     Bar,
     Driver,
     DriverKind,
-    sensitivity,
     moved_horizon,
+    sensitivity,
     tornado,
 )
 from plansmith.analytics.finance import (
@@ -69,9 +69,9 @@ __all__ = [
     "analyse",
     "evaluate",
     "metrics",
+    "moved_horizon",
     "period_end",
     "point_in_time",
-    "moved_horizon",
     "tornado",
 ]
 
