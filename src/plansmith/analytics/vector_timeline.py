@@ -4,7 +4,8 @@ A simulation asks the same question of thousands of iterations at once; ``np.sea
 the compiled interval arrays answers them in one call where the scalar ``bisect`` look-ups of
 :class:`~plansmith.scheduling.timeline.Timeline` would take one call each. The scalar functions
 stay the definition: each batched one first lets the timeline grow (by asking it the scalar
-question at both ends of the batch) and then reads the same arrays.
+question at both ends of the batch, when they fall outside its compiled range) and then reads
+the same arrays.
 """
 
 from __future__ import annotations
@@ -31,21 +32,27 @@ class VectorTimeline:
         self.cum_end = np.frombuffer(tl._cum_end, dtype=np.int64)
 
     def _cover_instants(self, t: np.ndarray) -> None:
-        self.timeline.work_at(int(t.min()))
-        self.timeline.work_at(int(t.max()))
-        self._read()
+        tl = self.timeline
+        low, high = int(t.min()), int(t.max())
+        if low < tl._lo or high > tl._hi:  # outside the compiled range: let it grow
+            tl._cover_instant(low)
+            tl._cover_instant(high)
+            self._read()
 
     def _cover_work(self, w: np.ndarray) -> None:
-        self.timeline.start_of(int(w.min()))
-        self.timeline.finish_of(int(w.min()))
-        self.timeline.start_of(int(w.max()))
-        self.timeline.finish_of(int(w.max()))
-        self._read()
+        tl = self.timeline
+        low, high = int(w.min()), int(w.max())
+        if low <= tl._w_lo or high >= tl._w_hi:
+            tl._cover_work(low - 1, high + 1)
+            self._read()
 
     def work_at(self, t: np.ndarray) -> np.ndarray:
         self._cover_instants(t)
-        i = np.maximum(np.searchsorted(self.starts, t, side="right") - 1, 0)
+        i = np.searchsorted(self.starts, t, side="right") - 1
+        before = i < 0  # before the first working interval of the compiled range
+        i[before] = 0
         out: np.ndarray = self.cum[i] + np.minimum(t, self.ends[i]) - self.starts[i]
+        out[before] = self.cum[0]
         return out
 
     def start_of(self, w: np.ndarray) -> np.ndarray:
