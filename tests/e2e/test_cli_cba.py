@@ -62,6 +62,7 @@ METRIC_KEYS = [
     "irr_status",
     "irr_note",
     "irr_candidates",
+    "mirr",
     "payback_periods",
     "payback_date",
     "discounted_payback_periods",
@@ -233,6 +234,7 @@ def test_figures_agree_with_numpy_financial(example: dict[str, Any]) -> None:
             difference = [a - b for a, b in zip(net, nets(baseline), strict=True)]
             assert versus["irr_status"] == "ok"
             assert math.isclose(versus["irr"], npf.irr(difference), abs_tol=1e-5)
+            assert math.isclose(versus["mirr"], npf.mirr(difference, rate, rate), abs_tol=1e-6)
             assert math.isclose(
                 float(versus["npv"]), float(option["npv"]) - float(baseline["npv"]), abs_tol=0.01
             )

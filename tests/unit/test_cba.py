@@ -34,7 +34,7 @@ from plansmith.analytics.cba import (
     point_in_time,
 )
 from plansmith.analytics.cba_flows import annual_rate, period_rate
-from plansmith.analytics.finance import discounted, irr, npv, payback
+from plansmith.analytics.finance import discounted, irr, mirr, npv, payback
 
 D = Decimal
 
@@ -204,6 +204,42 @@ def test_npv_matches_numpy_financial(cents: list[int], rate: Decimal) -> None:
     assert math.isclose(float(npv(rate, cash)), expected, abs_tol=1e-9 * max(scale, 1))
 
 
+# --- MIRR ---------------------------------------------------------------------------------------
+
+
+def test_mirr_by_hand() -> None:
+    # 1210 in two years against 1000 now: (1210 / 1000) ** (1/2) - 1 = 10%
+    assert close(mirr(D("0.1"), flows(-1000, 0, 1210)) or D(0), D("0.1"))
+    # inflows grown to the end at 10%: 400 * 1.21 + 400 * 1.1 + 450 = 1374, so 1 + MIRR is the
+    # cube root of 1.374
+    found = mirr(D("0.1"), flows(-1000, 400, 400, 450))
+    assert found is not None
+    assert close((1 + found) ** 3, D("1.374"))
+    # flows whose IRR is ambiguous (10% and 20%) still have one MIRR
+    assert mirr(D("0.1"), flows(-100, 230, -132)) is not None
+
+
+def test_no_mirr_without_both_signs_or_periods() -> None:
+    assert mirr(D("0.1"), flows(-100, -5)) is None
+    assert mirr(D("0.1"), flows(100, 5)) is None
+    assert mirr(D("0.1"), flows(-100)) is None
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(-10_000_000, 10_000_000), min_size=2, max_size=40),
+    st.decimals(min_value=D("0"), max_value=D("0.5"), places=4),
+)
+def test_mirr_matches_numpy_financial(cents: list[int], rate: Decimal) -> None:
+    found = mirr(rate, [D(c) / 100 for c in cents])
+    expected = npf.mirr([c / 100 for c in cents], float(rate), float(rate))
+    if math.isnan(expected):
+        assert found is None
+    else:
+        assert found is not None
+        assert math.isclose(1 + float(found), 1 + expected, rel_tol=1e-9)
+
+
 # --- payback ------------------------------------------------------------------------------------
 
 
@@ -315,6 +351,8 @@ def test_option_metrics_by_hand() -> None:
     assert math.isclose(
         float(result.metrics.irr.rate), npf.irr([-1000, 400, 400, 450]), rel_tol=1e-9
     )
+    assert result.metrics.mirr is not None
+    assert close((1 + result.metrics.mirr) ** 3, D("1.374"))  # see test_mirr_by_hand
     assert result.tco_by_category == (("other", D(1300)),)
     rows = result.flows
     assert [row.cumulative for row in rows] == flows(-1000, -600, -200, 250)

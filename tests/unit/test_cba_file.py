@@ -81,6 +81,11 @@ CASES = [
         Case("invalid_type", cba(OPTION).replace("8%", "[8]"), "[8]"),
         "rate-not-a-scalar",
     ),
+    param(
+        Case("invalid_type", cba(OPTION).replace("horizon: 5", "horizon: true"), "true"),
+        "horizon-bool",
+    ),
+    param(Case("invalid_type", with_line("{name: Kit, once: 5, at: 1.5}"), "1.5"), "at-fraction"),
     param(Case("missing_key", "discount_rate: 8%\nhorizon: 5\n" + OPTION, "discount_rate"), "top"),
     param(
         Case("missing_key", cba("options:\n  - id: buy\n    costs: []\n"), "id: buy"),

@@ -44,6 +44,7 @@ from plansmith.analytics.finance import (
     IrrStatus,
     discounted,
     irr,
+    mirr,
     npv,
     payback,
 )
@@ -101,14 +102,17 @@ class LineTotal:
 @dataclass(frozen=True, slots=True)
 class Metrics:
     """Metrics of one net cash-flow series: an option's own, or its difference from the baseline.
-    ``irr_annual`` is the IRR per period as an annual rate, comparable with the discount rate;
-    paybacks are in periods, None when not reached within the horizon."""
+    ``irr_annual`` and ``mirr_annual`` are the IRR and MIRR per period as annual rates,
+    comparable with the discount rate; paybacks are in periods, None when not reached within the
+    horizon."""
 
     npv: Decimal
     irr: Irr
     irr_annual: Decimal | None
     payback: Decimal | None
     discounted_payback: Decimal | None
+    mirr: Decimal | None = None
+    mirr_annual: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +175,17 @@ class CbaResult:
 
 
 def metrics(rate: Decimal, flows: list[Decimal], per_year: int) -> Metrics:
-    """NPV at ``rate`` per period, IRR, and simple and discounted payback of net ``flows``."""
+    """NPV at ``rate`` per period, IRR, MIRR, and simple and discounted payback of ``flows``."""
     found = irr(flows)
+    modified = mirr(rate, flows)
     return Metrics(
         npv=npv(rate, flows),
         irr=found,
         irr_annual=annual_rate(found.rate, per_year) if found.rate is not None else None,
         payback=payback(flows),
         discounted_payback=payback(discounted(rate, flows)),
+        mirr=modified,
+        mirr_annual=annual_rate(modified, per_year) if modified is not None else None,
     )
 
 

@@ -115,6 +115,24 @@ def discounted(rate: Decimal, flows: Sequence[Decimal]) -> tuple[Decimal, ...]:
         )
 
 
+def mirr(rate: Decimal, flows: Sequence[Decimal]) -> Decimal | None:
+    """The modified IRR per period, financing and reinvesting at ``rate``: the outflows' present
+    value grown to the inflows' future value, ``(FV(inflows) / PV(outflows)) ** (1/n) - 1``.
+
+    Unlike the IRR it always has one value, so it still ranks flows whose IRR is ambiguous (a
+    decommissioning cost at the end). None without both an outflow and an inflow, or with a
+    single period. The same definition as ``numpy_financial.mirr`` with both rates equal.
+    """
+    periods = len(flows) - 1
+    with localcontext(CONTEXT):
+        outflows = -npv(rate, [min(flow, ZERO) for flow in flows])
+        inflows = npv(rate, [max(flow, ZERO) for flow in flows])
+        if periods < 1 or outflows == 0 or inflows == 0:
+            return None
+        growth = ONE + rate
+        return (inflows * growth**periods / outflows) ** (ONE / periods) - ONE
+
+
 def _sign(value: Decimal) -> int:
     return (value > 0) - (value < 0)
 

@@ -115,7 +115,7 @@ def print_cba(console: Console, outcome: CbaOutcome, *, cash_flows: bool = True)
     table = Table(title="Comparison (best NPV first)", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("option", no_wrap=True)
-    _right(table, "TCO", "TCO (PV)", "inflows (PV)", "NPV", "IRR", "ROI")
+    _right(table, "TCO", "TCO (PV)", "inflows (PV)", "NPV", "IRR", "MIRR", "ROI")
     table.add_column("payback")
     table.add_column("discounted payback")
     notes: list[str] = []
@@ -132,6 +132,7 @@ def print_cba(console: Console, outcome: CbaOutcome, *, cash_flows: bool = True)
             grouped(r.inflows_present_value),
             grouped(r.npv),
             _rate(m.irr_annual),
+            _rate(m.mirr_annual),
             _rate(r.roi),
             _periods(result, m.payback),
             _periods(result, m.discounted_payback),
@@ -155,7 +156,7 @@ def _print_versus(console: Console, result: CbaResult, notes: list[str]) -> None
         title_justify="left",
     )
     table.add_column("option", no_wrap=True)
-    _right(table, "NPV gained", "IRR")
+    _right(table, "NPV gained", "IRR", "MIRR")
     table.add_column("payback")
     table.add_column("discounted payback")
     for r in result.options:
@@ -168,6 +169,7 @@ def _print_versus(console: Console, result: CbaResult, notes: list[str]) -> None
             r.option.id,
             grouped(versus.npv),
             _rate(versus.irr_annual),
+            _rate(versus.mirr_annual),
             _periods(result, versus.payback),
             _periods(result, versus.discounted_payback),
         )

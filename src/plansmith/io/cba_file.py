@@ -16,7 +16,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainValidator, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainValidator,
+    Strict,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from plansmith.analytics.cba import DEFAULT_STEPS, Analysis, Line, LineKind, Option, Period
@@ -37,7 +44,8 @@ def _rate_text(value: Any) -> Any:
 
 
 RateText = Annotated[str | int | float, PlainValidator(_rate_text)]
-PeriodIndex = Annotated[int, Field(ge=0, le=MAX_HORIZON)]
+# Strict: YAML's true is not period 1, nor 2.0 a whole number of periods.
+PeriodIndex = Annotated[int, Strict(), Field(ge=0, le=MAX_HORIZON)]
 
 
 class LineSpec(Spec):
@@ -73,7 +81,7 @@ class CbaSpec(Spec):
     title: str = ""
     currency: str
     discount_rate: RateText
-    horizon: int = Field(ge=1, le=MAX_HORIZON)
+    horizon: Annotated[int, Strict(), Field(ge=1, le=MAX_HORIZON)]
     period: Annotated[Literal["year", "quarter", "month"], BeforeValidator(lowercase)] = "year"
     start: Day | None = None
     baseline: Id | None = None
@@ -116,7 +124,7 @@ def parse_rate(value: object) -> Decimal:
             f"'{value}' would be {rate * 100:f}%: write {value}% if that is meant, or 0.08 for 8%"
         )
     if rate <= -1:
-        raise ValueError(f"'{value}' is -100% or less, which leaves nothing to discount")
+        raise ValueError(f"'{value}' is -100% or less: a rate must be above -100%")
     return rate
 
 

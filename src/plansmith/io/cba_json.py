@@ -111,6 +111,7 @@ def _metrics(analysis: Analysis, m: Metrics) -> dict[str, Any]:
         "irr_status": m.irr.status.value,
         "irr_note": m.irr.note or None,
         "irr_candidates": [ratio(annual_rate(c, per_year)) for c in m.irr.candidates],
+        "mirr": ratio(m.mirr_annual),
         "payback_periods": periods(m.payback),
         "payback_date": when(analysis, m.payback),
         "discounted_payback_periods": periods(m.discounted_payback),
