@@ -487,6 +487,14 @@ def test_a_switch_in_the_best_option_is_reported() -> None:
     )
 
 
+def test_a_step_that_would_take_the_rate_to_minus_100_percent_drops_the_rate_driver() -> None:
+    # -50% a year moved by +150% is -125%, which has no rate per month
+    steps = (D("-0.5"), D("1.5"))
+    result = analyse(analysis(SMALL, rate="-0.5", period=Period.MONTH, steps=steps))
+    assert "discount_rate" not in [d.id for d in result.sensitivity]
+    assert "horizon" in [d.id for d in result.sensitivity]
+
+
 def test_zero_rate_has_no_rate_driver_and_tornado_is_widest_first() -> None:
     result = analyse(analysis(SMALL, rate="0", horizon=4, steps=(D("-0.5"), D("0.5"))))
     ids = [d.id for d in result.sensitivity]

@@ -7,7 +7,8 @@ otherwise) while everything else stays put: one row per driver and step is what 
 draws, and the best option at each step shows whether the recommendation survives the change.
 
 A relative step of a zero discount rate is still zero, and a horizon of a few periods may round
-to itself; a driver that no step moves is left out rather than shown as a flat bar.
+to itself; a driver that no step moves is left out rather than shown as a flat bar, and so is a
+(negative) discount rate that a step would take to -100% or below.
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ def sensitivity(analysis: Analysis) -> list[Driver]:
 
     with localcontext(CONTEXT):
         annual = analysis.discount_rate
-        if annual != 0:
-            values = [annual * (ONE + step) for step in steps]
+        values = [annual * (ONE + step) for step in steps]
+        # a negative rate moved by more than +100% would fall to -100% or below: no discounting
+        if annual != 0 and all(value > -1 for value in values):
             runs = [
                 {
                     o.id: option_npv(o, period_rate(value, per_year), horizon, per_year)
