@@ -18,6 +18,7 @@ import pytest
 from plansmith.analytics.cba import DEFAULT_STEPS, LineKind, Period
 from plansmith.domain.diagnostics import Severity, SourceLocation
 from plansmith.io.cba_file import load_cba, load_cba_text, parse_rate
+from plansmith.io.cba_json import grouped, money, percent_text, periods, ratio
 from plansmith.services.cba import analyse_cba_file
 
 HEAD = """\
@@ -295,3 +296,29 @@ def test_the_bundled_example_is_clean() -> None:
     outcome = analyse_cba_file(root / "examples" / "cba" / "storage.yaml")
     assert outcome.diagnostics == ()
     assert outcome.ok
+
+
+@pytest.mark.parametrize(
+    ("exact", "shown"),
+    [
+        ("2.675", "2.68"),  # half-even: to the even cent
+        ("2.665", "2.66"),
+        ("2.6650000001", "2.67"),  # past the half: up
+        ("-2.675", "-2.68"),
+        ("-0.004", "0.00"),  # never "-0.00"
+        ("1234567.891", "1234567.89"),
+        ("7", "7.00"),
+    ],
+)
+def test_money_is_rounded_half_even_to_the_cent(exact: str, shown: str) -> None:
+    assert money(Decimal(exact)) == shown
+
+
+def test_display_forms() -> None:
+    assert grouped(Decimal("-1234567.885")) == "-1,234,567.88"
+    assert ratio(Decimal("0.123456785")) == 0.12345678  # half-even at 8 places
+    assert ratio(None) is None
+    assert periods(Decimal("2.44445")) == 2.4444
+    assert percent_text(Decimal("0.0643403")) == "6.43%"
+    assert percent_text(Decimal("-0.2"), signed=True) == "-20%"
+    assert percent_text(Decimal("0.125"), signed=True) == "+12.5%"
