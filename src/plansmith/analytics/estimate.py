@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from plansmith.analytics.risk_report import RiskReport
 from plansmith.domain.model import Project
+from plansmith.scheduling.network import Network
 from plansmith.scheduling.result import ScheduleResult
 
 Z80, Z90 = 0.8416212335729143, 1.2815515655446004  # standard normal quantiles
@@ -49,11 +50,12 @@ class Reserve:
     cost_p90: float
 
 
-def pert_totals(project: Project, cpm: ScheduleResult) -> PertTotals:
-    critical = set(cpm.critical_path)
+def pert_totals(project: Project, cpm: ScheduleResult, net: Network) -> PertTotals:
+    """Sums over all estimated tasks, and along one critical path (see :func:`critical_chain`)."""
+    chain = set(critical_chain(project, cpm, net))
     mean = var = likely = path_mean = path_var = 0.0
     count = 0
-    for task in project.tasks:
+    for j, task in enumerate(project.tasks):
         if task.is_summary or task.is_milestone:
             continue
         e = task.estimate
@@ -61,11 +63,44 @@ def pert_totals(project: Project, cpm: ScheduleResult) -> PertTotals:
         count += e is not None
         mean += m
         var += s * s
-        if task.id in critical:
+        if j in chain:
             likely += task.duration
             path_mean += m
             path_var += s * s
     return PertTotals(count, mean, math.sqrt(var), likely, path_mean, math.sqrt(path_var))
+
+
+def critical_chain(project: Project, cpm: ScheduleResult, net: Network) -> list[int]:
+    """One chain of critical tasks from a start to the finish: the one with the most work.
+
+    Critical tasks in parallel (two equal branches) are not one path, and the textbook PERT sum
+    is along a single path; this picks the longest chain through critical tasks (gates of
+    summary links pass through) and ends at the task that finishes last."""
+    tasks = project.tasks
+    count = len(tasks)
+    best: dict[int, float] = {}
+    previous: dict[int, int | None] = {}
+    for j in net.order:
+        is_task = j < count
+        if is_task and not cpm.tasks[j].critical:
+            continue
+        before = [net.pred[k] for k in net.incoming[j] if net.pred[k] in best]
+        origin = max(before, key=lambda p: best[p], default=None)
+        base = best[origin] if origin is not None else 0.0
+        if not is_task and origin is None:
+            continue  # a gate no critical task feeds
+        best[j] = base + (net.duration[j] if is_task else 0)
+        previous[j] = origin
+    ends = [j for j in best if j < count and cpm.tasks[j].finish == cpm.finish]
+    if not ends:
+        return []
+    node: int | None = max(ends, key=lambda j: best[j])
+    chain = []
+    while node is not None:
+        if node < count:
+            chain.append(node)
+        node = previous[node]
+    return chain[::-1]
 
 
 def reserve(report: RiskReport) -> Reserve:

@@ -21,7 +21,8 @@ from plansmith.scheduling.leveling import LevelingOptions, level_project, level_
 class LeveledBatches:
     def __init__(self, model: Simulation, options: LevelingOptions) -> None:
         self.model = model
-        self.options = replace(options, one_core=True, explain=False)
+        # A fixed number of schedules and no time limit: the answer must not depend on speed.
+        self.options = replace(options, one_core=True, explain=False, time_limit=1e9)
         base = level_project(model.project, self.options).schedule
         self.finish_zero = model.passes.net.project_timeline.work_at(base.finish)
         self.base_finish = base.finish

@@ -45,6 +45,7 @@ class Target:
     task: int
     limit: int  # instant the finish must not pass
     kind: str  # "deadline" or "planned"
+    leaves: tuple[int, ...] = ()  # whose finishes make the task's: itself, or a summary's leaves
 
 
 @dataclass
@@ -96,8 +97,13 @@ class CpmBatches:
         net = model.passes.net
         self.passes = model.vector
         self.project_vt = VectorTimeline(net.project_timeline)
+        # Per target, each leaf and the limit on its end (an instant, or working time on the
+        # leaf's timeline: finish_of(x) <= limit exactly when x <= W(limit)).
         self.limits = [
-            t.limit if net.instant[t.task] else net.timelines[t.task].work_at(t.limit)
+            [
+                (j, t.limit if net.instant[j] else net.timelines[j].work_at(t.limit))
+                for j in t.leaves
+            ]
             for t in model.targets
         ]
         self.finish_zero = net.project_timeline.work_at(model.passes.finish)
@@ -107,19 +113,16 @@ class CpmBatches:
         model = self.model
         draw = model.uncertainty.draw(np.random.default_rng(seed), count, latin=latin)
         early = self.passes.forward(draw.duration)
-        late = self.passes.backward(early)
+        late = self.passes.backward(early, limits=False)  # criticality: driving the finish
         critical = self.passes.critical(early, late)
         finish = early.finish
         cost = self._cost(draw)
         hits = np.zeros(len(model.targets), dtype=np.int64)
-        for k, target in enumerate(model.targets):
-            j = target.task
-            end = (
-                early.position[j]
-                if model.passes.net.instant[j]
-                else early.position[j] + draw.duration[j]
-            )
-            hits[k] = int(np.count_nonzero(end <= self.limits[k]))
+        for k, leaves in enumerate(self.limits):
+            met = np.ones(len(finish), dtype=bool)
+            for j, limit in leaves:
+                met &= early.end[j] <= limit
+            hits[k] = int(np.count_nonzero(met))
         tally = Tally.empty(model.shape)
         tally.add(
             finish=finish,
@@ -195,17 +198,23 @@ def _worker(
 
 
 def _targets(project: Project, cpm: ScheduleResult) -> list[Target]:
+    """Milestones (against their deadline, else their planned date) and every task, summaries
+    included, with a deadline or finish limit."""
     origin = project.origin_datetime
+    index = {task.id: j for j, task in enumerate(project.tasks)}
+    leaves: dict[int, tuple[int, ...]] = {}
+    for j in reversed(range(len(project.tasks))):  # children after parents: fold upwards
+        task = project.tasks[j]
+        kids = [index[c] for c in task.children]
+        leaves[j] = tuple(x for c in kids for x in leaves[c]) if kids else (j,)
     out = []
     for j, task in enumerate(project.tasks):
-        if task.is_summary:
-            continue
         limits = [offset(origin, x) for x in (task.deadline, task.finish_no_later_than)]
         given = [x for x in limits if x is not None]
         if given:
-            out.append(Target(j, min(given), "deadline"))
+            out.append(Target(j, min(given), "deadline", leaves[j]))
         elif task.is_milestone:
-            out.append(Target(j, cpm.tasks[j].finish, "planned"))
+            out.append(Target(j, cpm.tasks[j].finish, "planned", leaves[j]))
     return out
 
 
@@ -214,7 +223,7 @@ class Precision:
     """How settled the P80 is when the simulation stopped."""
 
     change: float  # working minutes the P80 moved in the last round
-    interval: tuple[float, float]  # 95 % confidence interval of the P80 (working minutes)
+    interval: tuple[int, int]  # 95 % confidence interval of the P80 (working minutes)
     stable: bool
 
 
@@ -241,11 +250,11 @@ def simulate(
         previous = p80
 
 
-def p80_interval(values: np.ndarray) -> tuple[float, float]:
+def p80_interval(values: np.ndarray) -> tuple[int, int]:
     """Distribution-free 95 % interval of the 80th percentile from the order statistics."""
     ordered = np.sort(values)
     n = len(ordered)
     spread = 1.96 * np.sqrt(n * 0.8 * 0.2)
     low = int(np.clip(np.floor(n * 0.8 - spread), 0, n - 1))
     high = int(np.clip(np.ceil(n * 0.8 + spread), 0, n - 1))
-    return float(ordered[low]), float(ordered[high])
+    return int(ordered[low]), int(ordered[high])

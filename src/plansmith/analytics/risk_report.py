@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plansmith.analytics.montecarlo import Precision, Simulation, SimulationOptions
+from plansmith.analytics.montecarlo import (
+    Precision,
+    Simulation,
+    SimulationOptions,
+    p80_interval,
+)
 from plansmith.analytics.tally import Tally, percentile
 from plansmith.domain.risk import ThreePoint
 
@@ -103,9 +108,9 @@ def report(
     finish = tally.finishes()
     work = tally.works().astype(np.float64)
     cost = tally.costs()
-    project_tl = model.passes.net.project_timeline
-    zero = project_tl.work_at(deterministic)
-    mean_instant = project_tl.finish_of(round(zero + work.mean()))
+    # The mean of the instants themselves: converting a mean of working time back through the
+    # project calendar would misplace finishes that fall outside its working time.
+    mean_instant = round(float(finish.astype(np.float64).mean()))
     finish_spread = Spread(
         {p: percentile(finish, p) for p in LEVELS},
         float(mean_instant),
@@ -163,14 +168,7 @@ def report(
         finish_histogram=histogram(finish),
         cost_histogram=histogram(cost),
         precision=precision,
-        p80_interval=(
-            None
-            if precision is None
-            else (
-                project_tl.finish_of(round(zero + precision.interval[0])),
-                project_tl.finish_of(round(zero + precision.interval[1])),
-            )
-        ),
+        p80_interval=None if precision is None else p80_interval(finish),
         leveled=leveled,
     )
 

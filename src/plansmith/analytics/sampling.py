@@ -9,7 +9,10 @@ provided here:
 - PERT (a beta on [optimistic, pessimistic] with shape 1 + 4r, 1 + 4(1 - r), r the mode's relative
   position) is inverted from tables: the beta CDF integrated numerically on a fine grid for 129
   values of r, and interpolated linearly in r and in probability. The PERT mean is linear in r, so
-  interpolating in r keeps each task's mean exact; the tables' own error is below 1e-4 of the range.
+  interpolating in r adds no error to a task's mean. Measured against the exact beta moments, the
+  sampled mean is within 1.4e-4 and the standard deviation within 4e-4 of the range; single draws
+  in the outermost 1/1024 of probability can be off by up to 0.13 of the range (the quantile is
+  steep there and the table is linear), which moves no percentile a plan reports.
 - The normal quantile for the lognormal uses Acklam's rational approximation (relative error
   below 1.2e-9), a published set of coefficients.
 
@@ -50,12 +53,20 @@ def uniforms(rng: np.random.Generator, rows: int, count: int, *, latin: bool) ->
 def correlate(
     u: np.ndarray, rows: Sequence[int], matrix: np.ndarray, rng: np.random.Generator
 ) -> None:
-    """Reorder ``u[rows]`` in place so their ranks follow normal scores correlated by ``matrix``."""
+    """Reorder ``u[rows]`` in place so their rank correlations approach ``matrix``."""
     count = u.shape[1]
-    scores = cholesky(matrix) @ rng.standard_normal((len(rows), count))
+    scores = cholesky(score_matrix(matrix)) @ rng.standard_normal((len(rows), count))
     ranks = np.argsort(np.argsort(scores, axis=1), axis=1)
     for k, row in enumerate(rows):
         u[row] = np.sort(u[row])[ranks[k]]
+
+
+def score_matrix(rank_matrix: np.ndarray) -> np.ndarray:
+    """The correlation of normal scores that gives the target rank (Spearman) correlations:
+    for normals, Spearman's rho is (6 / pi) asin(r / 2), so r = 2 sin(pi rho / 6)."""
+    out: np.ndarray = 2.0 * np.sin(np.pi * rank_matrix / 6.0)
+    np.fill_diagonal(out, 1.0)
+    return out
 
 
 def cholesky(matrix: np.ndarray) -> np.ndarray:

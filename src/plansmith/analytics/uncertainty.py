@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plansmith.analytics.sampling import QuantileTable, cholesky, correlate, uniforms
+from plansmith.analytics.sampling import (
+    QuantileTable,
+    cholesky,
+    correlate,
+    score_matrix,
+    uniforms,
+)
 from plansmith.analytics.vector_passes import POSITION
 from plansmith.domain.diagnostics import Diagnostic, error, warning
 from plansmith.domain.model import Project
@@ -93,6 +99,26 @@ def uncertainty_diagnostics(project: Project) -> list[Diagnostic]:
     return out
 
 
+def correlation_diagnostics(project: Project) -> list[Diagnostic]:
+    """A set of correlations no draws can have (their matrix is not positive semi-definite)."""
+    estimated = [j for j, t in enumerate(project.tasks) if t.estimate is not None]
+    out = []
+    for block in _blocks(project, {j: k for k, j in enumerate(estimated)}):
+        try:
+            cholesky(score_matrix(block.matrix))
+        except np.linalg.LinAlgError:
+            out.append(
+                error(
+                    "correlation_inconsistent",
+                    "these correlations contradict each other (the matrix they make is not "
+                    "positive definite); weaken some coefficients",
+                    None,
+                    ("correlations",),
+                )
+            )
+    return out
+
+
 _ROWS = 256  # estimate rows turned into durations at a time
 
 
@@ -134,24 +160,6 @@ class Uncertainty:
     def rows(self) -> int:
         """Estimates, then each risk's occurrence, then the risks' impact ranges."""
         return len(self.estimated) + len(self.risks) + len(self.impacts.estimates)
-
-    def check(self) -> list[Diagnostic]:
-        """A correlation matrix that no set of draws can have (not positive semi-definite)."""
-        out = []
-        for block in self.blocks:
-            try:
-                cholesky(block.matrix)
-            except np.linalg.LinAlgError:
-                out.append(
-                    error(
-                        "correlation_inconsistent",
-                        "these correlations contradict each other (the matrix they make is not "
-                        "positive definite); weaken some coefficients",
-                        None,
-                        ("correlations",),
-                    )
-                )
-        return out
 
     def draw(self, rng: np.random.Generator, count: int, *, latin: bool) -> Draw:
         u = uniforms(rng, self.rows, count, latin=latin)

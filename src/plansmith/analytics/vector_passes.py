@@ -234,8 +234,12 @@ class VectorPasses:
 
     # -- backward --------------------------------------------------------------------------------
 
-    def backward(self, early: PassResult) -> np.ndarray:
-        """Late positions against each iteration's own finish (as the CPM's backward pass)."""
+    def backward(self, early: PassResult, *, limits: bool = True) -> np.ndarray:
+        """Late positions against each iteration's own finish (as the CPM's backward pass).
+
+        Without ``limits`` the finish limits and must-start dates are left out: the floats are
+        then those of the network alone, and a task is critical only when it drives the finish
+        (a missed deadline would otherwise make everything before it critical)."""
         net, bounds = self.net, self.bounds
         dur, horizon = early.duration, early.finish
         late = np.zeros(dur.shape, dtype=POSITION)
@@ -245,8 +249,8 @@ class VectorPasses:
         for j in reversed(net.order):
             vt = self.vt[j]
             tl = vt.timeline
-            limit = bounds.latest_finish[j]
-            must = bounds.latest_start[j]
+            limit = bounds.latest_finish[j] if limits else None
+            must = bounds.latest_start[j] if limits else None
             w = late[j]
             if net.instant[j]:
                 if j >= self.task_count:

@@ -17,7 +17,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from plansmith.cli import money, risk
+from plansmith.cli import cba, money, risk
 from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
 from plansmith.services.planning import (
@@ -42,6 +42,7 @@ app = typer.Typer(
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
 risk.register(app)
 money.register(app)
+cba.register(app)
 
 
 class OutputFormat(StrEnum):

@@ -240,7 +240,9 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         Console(stderr=True).print(
-            f"error[invalid_date]: '{text}' is not a date: write YYYY-MM-DD", markup=False
+            f"error[invalid_date]: '{text}' is not a date: write YYYY-MM-DD",
+            markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2) from None
 
@@ -272,6 +274,8 @@ def _emit(
         err.print(
             f"error[output_not_writable]: cannot write {output}: {exc.strerror or exc}",
             markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2) from None
     raise typer.Exit(0 if outcome.ok else 1)

@@ -125,6 +125,8 @@ def _finish(outcome: RiskOutcome, output_format: Format, output: Path | None, ta
         err.print(
             f"error[output_not_writable]: cannot write {output}: {exc.strerror or exc}",
             markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2) from None
     raise typer.Exit(0 if outcome.ok else 1)

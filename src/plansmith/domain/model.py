@@ -14,7 +14,15 @@ from enum import StrEnum
 
 from plansmith.domain.calendar import Calendar, DateRange
 from plansmith.domain.diagnostics import DocPath
-from plansmith.domain.money import Booking, BudgetLine, Expense, FixedCost, Progress, RateChange
+from plansmith.domain.money import (
+    NO_PROGRESS,
+    Booking,
+    BudgetLine,
+    Expense,
+    FixedCost,
+    Progress,
+    RateChange,
+)
 from plansmith.domain.risk import Correlation, Risk, ThreePoint
 
 
@@ -105,7 +113,7 @@ class Task:
     deadline: datetime | None = None
     actual_start: datetime | None = None  # work has begun: the start is a fact, not a plan
     actual_finish: datetime | None = None
-    progress: Progress = Progress()
+    progress: Progress = NO_PROGRESS
     cost: FixedCost | None = None
     priority: int = 500
     calendar: str | None = None
@@ -118,7 +126,10 @@ class Task:
 
     @property
     def is_milestone(self) -> bool:
-        return not self.children and (self.milestone or self.duration == 0)
+        # A zero duration makes a milestone, unless an estimate says the work may take time.
+        return not self.children and (
+            self.milestone or (self.duration == 0 and self.estimate is None)
+        )
 
 
 @dataclass(frozen=True, slots=True)

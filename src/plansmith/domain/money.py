@@ -112,3 +112,6 @@ class Progress:
     remaining: int | None = None
     method: EvMethod = EvMethod.PERCENT_COMPLETE
     steps: tuple[Step, ...] = ()
+
+
+NO_PROGRESS = Progress()  # frozen: one shared value for every task without progress

@@ -315,6 +315,15 @@ class _ProjectBuilder:
                 units = sum((Fraction(str(a.units)) for a in assignments), Fraction(0))
                 duration = math.ceil(Fraction(effort) / units)
         estimate = None
+        if spec.estimate is None and "distribution" in spec.model_fields_set:
+            self.diagnostics.append(
+                warning(
+                    "distribution_without_estimate",
+                    f"task '{spec.id}' names a distribution but has no estimate to sample",
+                    subject,
+                    (*path, "distribution"),
+                )
+            )
         if spec.estimate is not None and not (is_summary or spec.milestone):
             estimate = three_point(
                 spec.estimate,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Discriminator, Field, Tag
 
 from plansmith.io.schema_types import (
     Amount,
@@ -34,9 +34,25 @@ class CostRangeSpec(Spec):
     pessimistic: Amount
 
 
+def _form(value: Any) -> str:
+    """One value or a three-point range: only the form written is checked, so a bad value is
+    one problem, not one per form it failed to be."""
+    return "range" if isinstance(value, dict) else "single"
+
+
+ScheduleImpact = Annotated[
+    Annotated[DurationText, Tag("single")] | Annotated[EstimateSpec, Tag("range")],
+    Discriminator(_form),
+]
+CostImpact = Annotated[
+    Annotated[Amount, Tag("single")] | Annotated[CostRangeSpec, Tag("range")],
+    Discriminator(_form),
+]
+
+
 class ImpactSpec(Spec):
-    schedule: DurationText | EstimateSpec | None = None
-    cost: Amount | CostRangeSpec | None = None
+    schedule: ScheduleImpact | None = None
+    cost: CostImpact | None = None
 
 
 class RiskSpec(Spec):

@@ -209,12 +209,14 @@ class _Builder:
 
     def _add_links(self, j: int, task: Task) -> None:
         seen: set[tuple[str, DependencyType]] = set()
+        summary = self.summary
         for dep in task.dependencies:
             p = self.index.get(dep.predecessor)
-            problem = self._link_problem(task, j, p, dep.predecessor)
-            if problem:
-                self.diagnostics.append(error(*problem, f"task:{task.id}", dep.origin))
-                continue
+            if p is None or p == j or summary[p] or summary[j]:  # else a link between leaves
+                problem = self._link_problem(task, j, p, dep.predecessor)
+                if problem:
+                    self.diagnostics.append(error(*problem, f"task:{task.id}", dep.origin))
+                    continue
             assert p is not None
             key = (dep.predecessor, dep.type)
             if key in seen:
@@ -232,15 +234,20 @@ class _Builder:
             from_start, to_finish = _ENDS[dep.type]
             pred, pred_finish = (
                 self._gate(p, "from-start" if from_start else "from-finish")
-                if self.summary[p]
+                if summary[p]
                 else (p, not from_start)
             )
             succ, succ_finish = (
                 self._gate(j, "to-finish" if to_finish else "to-start")
-                if self.summary[j]
+                if summary[j]
                 else (j, to_finish)
             )
-            self._edge(pred, pred_finish, succ, succ_finish, dep.lag, dep.origin)
+            self.pred.append(pred)
+            self.pred_finish.append(pred_finish)
+            self.succ.append(succ)
+            self.succ_finish.append(succ_finish)
+            self.lag.append(dep.lag)
+            self.origins.append(dep.origin)
 
     def _link_problem(
         self, task: Task, j: int, p: int | None, predecessor: str
@@ -260,22 +267,6 @@ class _Builder:
                 "summary already spans its children",
             )
         return None
-
-    def _edge(
-        self,
-        pred: int,
-        pred_finish: bool,
-        succ: int,
-        succ_finish: bool,
-        lag: int,
-        origin: DocPath = (),
-    ) -> None:
-        self.pred.append(pred)
-        self.pred_finish.append(pred_finish)
-        self.succ.append(succ)
-        self.succ_finish.append(succ_finish)
-        self.lag.append(lag)
-        self.origins.append(origin)
 
     def _is_ancestor(self, a: int, b: int) -> bool:
         parent = self.tasks[b].parent
@@ -302,11 +293,20 @@ class _Builder:
             self.gates[key] = g
             self.gate_task.append(s)
             finish = kind.endswith("finish")
-            for leaf in self.leaves(s):
-                if kind.startswith("from"):
-                    self._edge(leaf, finish, g, False, 0)
-                else:
-                    self._edge(g, False, leaf, finish, 0)
+            leaves = self.leaves(s)
+            count = len(leaves)
+            if kind.startswith("from"):  # every leaf -> the gate
+                self.pred += leaves
+                self.pred_finish += [finish] * count
+                self.succ += [g] * count
+                self.succ_finish += [False] * count
+            else:  # the gate -> every leaf
+                self.pred += [g] * count
+                self.pred_finish += [False] * count
+                self.succ += leaves
+                self.succ_finish += [finish] * count
+            self.lag += [0] * count
+            self.origins += [()] * count
         return self.gates[key], False
 
     # -- order and cycles ----------------------------------------------------------------------

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from plansmith.analytics.budget import BudgetReport, budget_report
-from plansmith.analytics.costs import CostPlan, cost_diagnostics, planned_costs
+from plansmith.analytics.checks import plan_diagnostics
+from plansmith.analytics.costs import CostPlan, planned_costs
 from plansmith.analytics.evm import EvmReport, earned_value
 from plansmith.domain.diagnostics import Diagnostic, error, has_errors
 from plansmith.domain.model import Project
@@ -64,7 +65,7 @@ def cost_plan_file(path: str | Path) -> tuple[Costed | None, tuple[Diagnostic, .
     if plan.project is None or not plan.ok:
         return None, tuple(plan.diagnostics), plan
     project, problems = progressed(plan.project)
-    problems += cost_diagnostics(plan.project)
+    problems += plan_diagnostics(plan.project)
     if has_errors(problems):
         return None, _located(plan, problems), plan
     schedule = schedule_project(project)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plansmith.analytics.checks import plan_diagnostics
 from plansmith.domain.diagnostics import Diagnostic, has_errors
 from plansmith.domain.model import Project
 from plansmith.io.plan_file import LoadedPlan, load_plan
@@ -56,6 +57,12 @@ class PlanOutcome:
         return doc
 
 
+def _current(project: Project) -> tuple[Project, list[Diagnostic]]:
+    """The plan as of its status date, and what the checks beyond scheduling found."""
+    current, problems = progressed(project)
+    return current, [*plan_diagnostics(project), *problems]
+
+
 def _located(plan: LoadedPlan, diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
     return (*plan.diagnostics, *(plan.source.place(d) for d in diagnostics))
 
@@ -65,7 +72,9 @@ def schedule_plan_file(path: str | Path) -> PlanOutcome:
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
-    project, problems = progressed(plan.project)
+    project, problems = _current(plan.project)
+    if has_errors(problems):
+        return PlanOutcome(plan, None, _located(plan, tuple(problems)))
     result = schedule_project(project)
     return PlanOutcome(plan, result, _located(plan, (*problems, *result.diagnostics)))
 
@@ -75,7 +84,9 @@ def level_plan_file(path: str | Path, options: LevelingOptions) -> PlanOutcome:
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
-    project, problems = progressed(plan.project)
+    project, problems = _current(plan.project)
+    if has_errors(problems):
+        return PlanOutcome(plan, None, _located(plan, tuple(problems)))
     leveled = level_project(project, options)
     return PlanOutcome(
         plan,
@@ -91,7 +102,9 @@ def overload_plan_file(path: str | Path) -> PlanOutcome:
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
-    project, problems = progressed(plan.project)
+    project, problems = _current(plan.project)
+    if has_errors(problems):
+        return PlanOutcome(plan, None, _located(plan, tuple(problems)))
     result, loads = unleveled_loads(project)
     return PlanOutcome(plan, result, _located(plan, (*problems, *result.diagnostics)), None, loads)
 

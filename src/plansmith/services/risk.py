@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from plansmith.analytics.checks import plan_diagnostics
 from plansmith.analytics.estimate import PertTotals, Reserve, pert_totals, reserve
 from plansmith.analytics.leveled_simulation import LeveledBatches
 from plansmith.analytics.montecarlo import Simulation, SimulationOptions, simulate
 from plansmith.analytics.risk_report import RiskReport, report
-from plansmith.analytics.uncertainty import uncertainty_diagnostics
 from plansmith.domain.diagnostics import Diagnostic, error, has_errors
 from plansmith.domain.durations import DurationError, parse_duration
 from plansmith.io.plan_file import LoadedPlan, load_plan
@@ -59,13 +59,10 @@ def simulate_plan_file(
         options = replace(options, until_stable=tolerance)
     project, progress_problems = progressed(project)
     cpm, passes = run_cpm(project)
-    problems = [*progress_problems, *cpm.diagnostics, *uncertainty_diagnostics(project)]
+    problems = [*progress_problems, *cpm.diagnostics, *plan_diagnostics(project)]
     if passes is None or has_errors(problems):
         return RiskOutcome(plan, None, _located(plan, problems))
     model = Simulation.build(project, cpm, passes)
-    problems += model.uncertainty.check()
-    if has_errors(problems):
-        return RiskOutcome(plan, None, _located(plan, problems))
     if leveling is None:
         tally, precision = simulate(model, options)
         result = report(model, tally, options, precision)
@@ -80,7 +77,7 @@ def simulate_plan_file(
             baseline_finish=runner.base_finish,
             leveled=True,
         )
-    totals = pert_totals(project, cpm)
+    totals = pert_totals(project, cpm, passes.net)
     return RiskOutcome(plan, result, _located(plan, problems), totals, reserve(result))
 
 
