@@ -176,6 +176,17 @@ def cost_diagnostics(project: Project) -> list[Diagnostic]:
                 error("unknown_task", f"no task '{task_id}' in this plan", None, (*origin, key))
             )
     for booking in project.actuals:
+        booked = tasks.get(booking.task)
+        if booked is not None and booked.is_summary:
+            out.append(
+                warning(
+                    "booking_on_summary",
+                    f"'{booking.task}' is a summary: its cost counts for the phase, but no task "
+                    "earns it; book on the tasks that do the work where you can",
+                    f"task:{booking.task}",
+                    (*booking.origin, "task"),
+                )
+            )
         if booking.resource is None:
             continue
         resource = resources.get(booking.resource)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from plansmith.analytics.costs import phases
@@ -28,6 +28,7 @@ from plansmith.domain.model import Project, Task
 from plansmith.domain.money import EvMethod
 
 ZERO = Decimal(0)
+REMOVED = "(removed since the baseline)"
 ONE = Decimal(1)
 HALF = Decimal("0.5")
 
@@ -159,6 +160,22 @@ def earned_value(
         values.append(TaskValue(task.id, task.progress.method, complete, source, figures))
         by_phase[phase_of[task.id]] += figures
         total += figures
+    current = {t.id for t in project.tasks}
+    for task_id, days in planned.items():  # in the baseline, no longer in the plan: still budget
+        if task_id not in current:
+            bac = sum(days.values(), ZERO)
+            pv = sum((a for d, a in days.items() if d <= status_date), ZERO)
+            for day, amount in days.items():
+                daily_pv[day] += amount
+            figures = Figures(bac, pv, ZERO, ZERO)
+            values.append(TaskValue(task_id, EvMethod.PERCENT_COMPLETE, ZERO, "none", figures))
+            by_phase[REMOVED] += figures
+            total += figures
+    for task in project.tasks:  # time booked on a phase or summary: actual cost all the same
+        if task.is_summary and task.id in booked:
+            spent = Figures(ZERO, ZERO, ZERO, booked[task.id])
+            by_phase[phase_of[task.id]] += spent
+            total += spent
     schedule = earned_schedule(daily_pv, total.ev, status_date, workdays, planned_finish)
     return EvmReport(
         status_date,
@@ -172,8 +189,12 @@ def earned_value(
 
 def earned_share(task: Task, status_date: date) -> Decimal:
     """The share of its budget a task has earned by ``status_date``, by its method."""
-    finished = task.actual_finish is not None and task.actual_finish.date() <= status_date
-    started = task.actual_start is not None and task.actual_start.date() <= status_date
+    end = datetime(status_date.year, status_date.month, status_date.day) + timedelta(days=1)
+    # An actual finish given as a day means the end of it: finished on the status date counts.
+    finished = task.actual_finish is not None and task.actual_finish <= end
+    started = task.actual_start is not None and task.actual_start < end
+    if not started:
+        return ZERO  # nothing is earned before work begins, whatever is reported
     progress = task.progress
     complete = progress.complete
     if complete is None:

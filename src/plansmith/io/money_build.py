@@ -53,7 +53,8 @@ def progress(
         )
     elif spec.actual_finish is not None and spec.actual_start is not None:
         finish = _instant(spec.actual_finish, end=True)
-        if finish < _instant(spec.actual_start, end=False):
+        start = _instant(spec.actual_start, end=False)
+        if finish < start or (finish == start and not spec.milestone):
             diagnostics.append(
                 error(
                     "actual_finish_before_start",

@@ -52,7 +52,10 @@ def progressed(project: Project) -> tuple[Project, list[Diagnostic]]:
             ("actual_start", task.actual_start),
             ("actual_finish", task.actual_finish),
         ):
-            if status is not None and instant is not None and instant > status:
+            if status is None or instant is None:
+                continue
+            # A start at the end of the status date (the next day's 00:00) is after it too.
+            if instant >= status if label == "actual_start" else instant > status:
                 diagnostics.append(
                     warning(
                         "actual_after_status_date",
@@ -71,9 +74,12 @@ def _progressed_task(
 ) -> Task:
     origin = project.origin_datetime
     if task.is_milestone:
-        reached = task.actual_finish or task.actual_start
-        if reached is not None:
-            return replace(task, actual_start=reached)
+        if task.actual_finish is not None:
+            # A day given as the finish means the end of it: the end of its last working minute.
+            at = timeline.finish_of(timeline.work_at(offset(origin, task.actual_finish) or 0))
+            return replace(task, actual_start=origin + timedelta(minutes=at))
+        if task.actual_start is not None:
+            return task
         return _not_started(task, status)
     if task.actual_start is None:
         return _not_started(task, status)

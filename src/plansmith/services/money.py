@@ -7,7 +7,7 @@ the schedule by day. Problems come back as diagnostics, never as exceptions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -60,11 +60,17 @@ class MoneyOutcome:
         return self.result is not None and not has_errors(self.diagnostics)
 
 
-def cost_plan_file(path: str | Path) -> tuple[Costed | None, tuple[Diagnostic, ...], LoadedPlan]:
+def cost_plan_file(
+    path: str | Path, status_date: date | None = None
+) -> tuple[Costed | None, tuple[Diagnostic, ...], LoadedPlan]:
+    """The plan as of its status date (or ``status_date``, which then replaces it)."""
     plan = load_plan(path)
     if plan.project is None or not plan.ok:
         return None, tuple(plan.diagnostics), plan
-    project, problems = progressed(plan.project)
+    written = plan.project
+    if status_date is not None:
+        written = replace(written, status_date=status_date)
+    project, problems = progressed(written)
     problems += plan_diagnostics(plan.project)
     if has_errors(problems):
         return None, _located(plan, problems), plan
@@ -173,11 +179,11 @@ def evm_plan_file(
     *,
     record: bool = False,
 ) -> MoneyOutcome:
-    costed, diagnostics, plan = cost_plan_file(path)
+    costed, diagnostics, plan = cost_plan_file(path, status_date)
     if costed is None:
         return MoneyOutcome(plan, None, diagnostics)
     project = costed.project
-    day = status_date or project.status_date
+    day = project.status_date
     if day is None:
         problem = error(
             "status_date_missing",
