@@ -13,7 +13,7 @@ from plansmith.scheduling.assemble import Dates, assemble
 from plansmith.scheduling.constraints import node_bounds
 from plansmith.scheduling.network import Network, build_network
 from plansmith.scheduling.result import ScheduleResult, ScheduleStatus
-from plansmith.scheduling.rules import LinkRules
+from plansmith.scheduling.rules import LinkRules, converted
 from plansmith.scheduling.timeline import HorizonExceededError, Timeline
 
 
@@ -123,13 +123,22 @@ class CpmPasses:
             d = net.duration[j]
             latest = finish
             w = at_finish[tl] - d
+            finishes = 0  # links from the finish: only the earliest instant counts (see rules)
+            top = low = 0
             for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
                 s = succ[k]
                 b = ef[s] if succ_finish[k] else es[s]
                 if lag[k]:  # rules.unshift
                     b = p.start_of(p.work_at(b) - lag[k])
                 latest = min(latest, b)
-                w = min(w, tl.work_at(b) - d if pred_finish[k] else tl.work_floor(b))
+                if not pred_finish[k]:
+                    w = min(w, tl.work_floor(b))
+                elif finishes:
+                    top, low = max(top, b), min(low, b)
+                else:
+                    finishes, top, low = 1, b, b
+            if finishes:
+                w = min(w, converted(tl, low, top) - d)
             slack = tl.work_at(latest) - tl.work_at(es[j]) if net.instant[j] else w - self.es_w[j]
             free[j] = max(0, min(slack, total[j]))
         return total, free

@@ -69,14 +69,22 @@ class LinkRules:
         w = 0  # W(origin): every timeline counts working time from the project origin
         if bound is not None:
             w = max(w, tl.work_at(bound))
+        # W never decreases, so of the links to the start only the latest instant can give the
+        # greatest position: one conversion for all of them (see converted).
+        starts = 0
+        top = low = 0
         for k in net.in_edges[net.in_start[j] : net.in_start[j + 1]]:
             i = pred[k]
             c = finish[i] if pred_finish[k] else start[i]
             if lag[k]:
                 c = p.finish_of(p.work_at(c) + lag[k])
-            x = tl.work_ceil(c) - d if succ_finish[k] else tl.work_at(c)
-            w = max(w, x)
-        return w
+            if succ_finish[k]:
+                w = max(w, tl.work_ceil(c) - d)
+            elif starts:
+                top, low = max(top, c), min(low, c)
+            else:
+                starts, top, low = 1, c, c
+        return max(w, converted(tl, top, low)) if starts else w
 
     def latest(self, j: int, start: Sequence[int], finish: Sequence[int], horizon: int) -> int:
         """Greatest position of ``j`` allowed by ``horizon``, its finish limits and its placed
@@ -112,14 +120,21 @@ class LinkRules:
             w = min(w, tl.work_at(limit) - d)
         if must is not None:
             w = min(w, tl.work_floor(must))
+        # as in earliest: of the links from the finish only the earliest instant counts
+        finishes = 0
+        top = low = 0
         for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
             i = succ[k]
             b = finish[i] if succ_finish[k] else start[i]
             if lag[k]:
                 b = p.start_of(p.work_at(b) - lag[k])
-            x = tl.work_at(b) - d if pred_finish[k] else tl.work_floor(b)
-            w = min(w, x)
-        return w
+            if not pred_finish[k]:
+                w = min(w, tl.work_floor(b))
+            elif finishes:
+                top, low = max(top, b), min(low, b)
+            else:
+                finishes, top, low = 1, b, b
+        return min(w, converted(tl, low, top) - d) if finishes else w
 
     def dates(self, j: int, position: int) -> tuple[int, int]:
         """Start and finish instants of ``j`` placed at ``position``."""
@@ -127,3 +142,12 @@ class LinkRules:
             return position, position
         tl = self.net.timelines[j]
         return tl.start_of(position), tl.finish_of(position + self.net.duration[j])
+
+
+def converted(tl: Timeline, t: int, other: int) -> int:
+    """W(t), where ``t`` is the extreme of some instants that each rule would convert on
+    ``tl``: the position comes from ``t`` alone (W is monotone), and the timeline is made to
+    cover ``other``, the opposite extreme, so that it grows, or refuses an instant beyond its
+    horizon, exactly as converting every instant would."""
+    tl.cover(other)
+    return tl.work_at(t)

@@ -279,6 +279,11 @@ class Timeline:
         i = bisect_left(self._cum_end, w)
         return self._starts[i] + w - self._cum[i]
 
+    def cover(self, t: int) -> None:
+        """Compile the range up to instant ``t`` (HorizonExceededError beyond the horizon)."""
+        if not self._lo <= t <= self._hi:
+            self._cover_instant(t)
+
     def _cover_instant(self, t: int) -> None:
         while t < self._lo:
             self._grow(before=True)
