@@ -458,22 +458,12 @@ def test_estimate_of_a_bad_plan(tmp_path: Path) -> None:
 # -- known problems -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'plansmith check' (and schedule) never run uncertainty_diagnostics: a risk naming an "
-    "unknown task, duplicate risk ids or conflicting correlations pass check with exit 0",
-)
 def test_check_reports_the_problems_simulate_reports(tmp_path: Path) -> None:
     done = run("check", write(tmp_path, BAD_REFERENCES))
     assert done.returncode == 1
     assert sorted(m["code"] for m in problems(done.stderr)) == REFERENCE_CODES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/risk.py prints output_not_writable without soft_wrap (main.py's _cannot_write "
-    "uses soft_wrap=True), so a long path wraps the message over several lines",
-)
 def test_an_unwritable_output_is_one_line(plan_path: Path, tmp_path: Path) -> None:
     target = tmp_path / ("missing-directory-" * 3) / "risk.json"
     done = run(

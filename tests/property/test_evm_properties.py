@@ -251,7 +251,9 @@ def test_earned_share_never_falls_as_progress_grows(
     # Reporting a figure never earns less than reporting none (and 100% earns everything,
     # except under weighted milestones, which earn by their steps).
     assert earned_share(_with(task, D(1)), STATUS) >= earned_share(_with(task, None), STATUS)
-    if task.progress.method is not EvMethod.WEIGHTED_MILESTONES or not task.progress.steps:
+    if task.actual_start == AFTER:  # read at a status date before the work began
+        assert earned_share(_with(task, high), STATUS) == 0
+    elif task.progress.method is not EvMethod.WEIGHTED_MILESTONES or not task.progress.steps:
         assert earned_share(_with(task, D(1)), STATUS) == 1
 
 
@@ -286,6 +288,9 @@ def test_more_steps_done_earn_more(
     some = [d for _, d, _ in steps]
     more = [d or e for _, d, e in steps]
     assert share(some) <= share(more)
+    if start == AFTER:  # nothing is earned before the work began, whatever the steps say
+        assert share(more) == 0
+        return
     assert close(share(some) * sum(w for w, _, _ in steps), D(sum(w for w, d, _ in steps if d)))
     assert share([True] * len(steps)) == 1
 

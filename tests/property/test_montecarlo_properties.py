@@ -28,6 +28,8 @@ from plansmith.io.simulation_json import simulation_to_json
 from plansmith.scheduling.cpm import CpmPasses, run_cpm
 from plansmith.scheduling.result import ScheduleResult
 
+from tests.unit.test_montecarlo import without_limits
+
 from .test_cpm_properties import ORIGIN, projects, projects_with_a_summary
 
 MIDNIGHT = datetime(ORIGIN.year, ORIGIN.month, ORIGIN.day)
@@ -196,7 +198,9 @@ def test_zero_width_estimates_reproduce_the_cpm(project: Project) -> None:
     rep, tally = _simulate(project, 64, seed=0)
     assert np.all(tally.finishes() == cpm.finish)
     assert all(v == cpm.finish for v in rep.finish.percentiles.values())
-    flags = {t.id: t.critical for t in cpm.tasks}
+    # Criticality is the network's own (finish limits and must-start dates left out).
+    network_only, _ = run_cpm(without_limits(project))
+    flags = {t.id: t.critical for t in network_only.tasks}
     assert all(row.criticality == float(flags[row.id]) for row in rep.tasks)
 
 

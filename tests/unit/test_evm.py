@@ -323,12 +323,6 @@ def test_weighted_milestones(done: tuple[bool, bool, bool], share: str) -> None:
     assert earned_share(t, STATUS) == D(share)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actual_finish given as a day D is stored as D+1 00:00 and earned_share compares its "
-    ".date() with the status date: a task that finished ON the status date counts as not "
-    "finished (0 under percent complete without a progress figure, 0 under 0/100)",
-)
 @pytest.mark.parametrize("method", [EvMethod.PERCENT_COMPLETE, EvMethod.ZERO_HUNDRED])
 def test_task_finished_on_the_status_date_has_earned_its_budget(method: EvMethod) -> None:
     plan = load_plan_text(
@@ -342,12 +336,6 @@ def test_task_finished_on_the_status_date_has_earned_its_budget(method: EvMethod
     assert earned_share(a, date(2025, 3, 5)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="under percent complete, earned_share takes the reported percentage whatever the "
-    "status date: a task whose actual_start is after the status date (an earlier --status-date) "
-    "still earns its percentage, while 0/100 and 50/50 say 0",
-)
 def test_task_started_after_the_status_date_has_earned_nothing() -> None:
     t = task(start=datetime(2025, 3, 10, 9), complete="0.4")
     assert earned_share(t, STATUS) == 0
@@ -510,12 +498,6 @@ def test_no_status_time_yet() -> None:
 # =================================================================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evm_plan_file folds progress in at the plan's own status_date (cost_plan_file): a "
-    "--status-date is used for PV/EV/AC but not to reschedule, so the bottom-up EAC, PV of the "
-    "current plan and PD differ from the same date written in the plan",
-)
 def test_status_date_option_reschedules_like_the_plan_status_date(write_plan) -> None:
     body = textwrap.dedent(
         """\
@@ -546,11 +528,6 @@ def test_status_date_option_reschedules_like_the_plan_status_date(write_plan) ->
 # =================================================================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a booking on a summary task (a phase) is silently left out of AC: earned_value only "
-    "visits leaves, and cost_diagnostics accepts the booking without a word",
-)
 def test_booking_on_a_phase_is_counted_or_diagnosed(write_plan) -> None:
     written = write_plan(
         """\
@@ -570,12 +547,6 @@ def test_booking_on_a_phase_is_counted_or_diagnosed(write_plan) -> None:
     assert outcome.result.project.ac == D(100) or outcome.diagnostics
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with --baseline, BAC and PV are summed over the current plan's tasks only: a task "
-    "removed (or renamed) since the baseline takes its budget out of BAC and PV, although the "
-    "baseline still holds it",
-)
 def test_bac_from_a_baseline_keeps_a_task_removed_since(write_plan) -> None:
     body = """\
         tasks:

@@ -279,11 +279,6 @@ def test_milestone_not_reached_waits_for_the_status_date() -> None:
     assert dates["gate"][0] >= "2025-03-05 18:00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a milestone whose actual_finish is a date D is placed at D+1 00:00 (the end-of-day "
-    "instant), so the schedule reports it on the next calendar day (Wed 00:00 for Tuesday)",
-)
 def test_milestone_reached_on_a_day_is_reported_on_that_day() -> None:
     dates, _ = _dates(
         _plan(
@@ -317,12 +312,6 @@ def test_actual_dates_after_the_status_date_are_warned_about() -> None:
     assert "2025-03-05" in diagnostics[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actual_start given as a day is its 00:00, and the status instant is the end of the "
-    "status date (the next day's 00:00): a task started the day after the status date is not "
-    "'after' it, so actual_after_status_date is not raised",
-)
 def test_start_on_the_day_after_the_status_date_is_warned_about() -> None:
     _, diagnostics = _dates(_plan("- {id: a, name: A, duration: 2d, actual_start: 2025-03-06}\n"))
     assert [d.code for d in diagnostics] == ["actual_after_status_date"]
@@ -374,11 +363,6 @@ def test_inconsistent_progress_is_an_error(task: str, code: str) -> None:
     assert [d.code for d in plan.diagnostics if d.is_error] == [code]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actual_finish_before_start compares the end of the finish day with the start: a "
-    "task finishing the day before it started (finish 03-03, start 03-04) is not flagged",
-)
 def test_finish_the_day_before_the_start_is_an_error() -> None:
     task = "{id: a, name: A, duration: 2d, actual_start: 2025-03-04, actual_finish: 2025-03-03}"
     plan = load_plan_text(HEADER + f"  - {task}\n")

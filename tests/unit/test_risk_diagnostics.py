@@ -264,6 +264,21 @@ CASES = [
         ),
         "risk-probability",
     ),
+    param(
+        Case(
+            "distribution_without_estimate",
+            plan(
+                base=BASE.replace(
+                    "{id: a, name: A, duration: 2d}",
+                    "{id: a, name: A, duration: 2d, distribution: uniform}",
+                )
+            ),
+            "uniform",
+            severity=Severity.WARNING,
+            at_load=True,
+        ),
+        "fixed-duration",
+    ),
     # -- correlations
     param(
         Case(

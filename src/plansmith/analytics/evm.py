@@ -193,8 +193,8 @@ def earned_share(task: Task, status_date: date) -> Decimal:
     # An actual finish given as a day means the end of it: finished on the status date counts.
     finished = task.actual_finish is not None and task.actual_finish <= end
     started = task.actual_start is not None and task.actual_start < end
-    if not started:
-        return ZERO  # nothing is earned before work begins, whatever is reported
+    if task.actual_start is not None and not started:
+        return ZERO  # read at a status date before the work began: nothing earned yet
     progress = task.progress
     complete = progress.complete
     if complete is None:
