@@ -27,7 +27,6 @@ from plansmith.domain.risk import Distribution, Risk, ThreePoint
 from plansmith.io.simulation_json import simulation_to_json
 from plansmith.scheduling.cpm import CpmPasses, run_cpm
 from plansmith.scheduling.result import ScheduleResult
-
 from tests.unit.test_montecarlo import without_limits
 
 from .test_cpm_properties import ORIGIN, projects, projects_with_a_summary
