@@ -45,6 +45,7 @@ class CalendarBook:
         # per set of resources: their timeline (None if there is none), and whether they never
         # work at the same time
         self._intersections: dict[tuple[str, ...], tuple[Timeline | None, bool]] = {}
+        self._assigned: dict[tuple[str, ...], tuple[Timeline | None, bool, tuple[str, ...]]] = {}
         self._weeks: dict[tuple[WeekPattern, WeekPattern], WeekPattern] = {}
         self._timelines: dict[tuple[WeekPattern, bytes], Timeline | None] = {}
         self._compiled: dict[WorkingTime, Timeline | None] = {}  # by identity
@@ -87,10 +88,8 @@ class CalendarBook:
 
     def _own_calendar(self, task: Task) -> str | None:
         """The task's calendar, or the nearest enclosing summary's: a phase can set it for all."""
-        if task.calendar is not None:
+        if task.calendar is not None or task.parent is None:
             return task.calendar
-        if task.parent is None:
-            return None
         if task.parent not in self._inherited:
             self._inherited[task.parent] = self._own_calendar(self._tasks[task.parent])
         return self._inherited[task.parent]
@@ -139,19 +138,31 @@ class CalendarBook:
                 )
                 return None
             return self.timeline(calendar)
-        known = [a.resource for a in task.assignments if a.resource in self._resources]
-        if not known:
+        if not task.assignments:
             return self.project_timeline()
-        resource_ids = (known[0],) if len(known) == 1 else tuple(sorted(set(known)))
+        written = tuple([a.resource for a in task.assignments])  # tasks share these: cache them
+        found = self._assigned.get(written)
+        if found is None:
+            found = self._assigned[written] = self._resolve(written)
+        timeline, never, resource_ids = found
+        if never:
+            self._never_meet(task, resource_ids)
+        return timeline
+
+    def _resolve(self, written: tuple[str, ...]) -> tuple[Timeline | None, bool, tuple[str, ...]]:
+        """For resources as a task lists them: the timeline of those that exist (the project's
+        if none does), whether they never work at the same time, and their sorted ids."""
+        known = [rid for rid in written if rid in self._resources]
+        if not known:
+            return self.project_timeline(), False, ()
+        resource_ids = tuple(sorted(set(known)))
         found = self._intersections.get(resource_ids)
         if found is None:
             combined, never = self._intersect(resource_ids)
             usable = combined is not None and not never
             found = (self.timeline(combined) if combined is not None and usable else None, never)
             self._intersections[resource_ids] = found
-        if found[1]:
-            self._never_meet(task, resource_ids)
-        return found[0]
+        return found[0], found[1], resource_ids
 
     def _never_meet(self, task: Task, resource_ids: tuple[str, ...]) -> None:
         self.diagnostics.append(

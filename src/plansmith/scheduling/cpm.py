@@ -125,7 +125,13 @@ class CpmPasses:
             w = at_finish[tl] - d
             finishes = 0  # links from the finish: only the earliest instant counts (see rules)
             top = low = 0
+            # Without total float a task has no free float, whatever its successors: of its
+            # links only those from its start are still followed, for the work_floor that may
+            # take its timeline to the horizon.
+            no_float = total[j] <= 0 and not net.instant[j]
             for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
+                if no_float and pred_finish[k]:
+                    continue
                 s = succ[k]
                 b = ef[s] if succ_finish[k] else es[s]
                 if lag[k]:  # rules.unshift
@@ -137,6 +143,8 @@ class CpmPasses:
                     top, low = max(top, b), min(low, b)
                 else:
                     finishes, top, low = 1, b, b
+            if no_float:
+                continue
             if finishes:
                 w = min(w, converted(tl, low, top) - d)
             slack = tl.work_at(latest) - tl.work_at(es[j]) if net.instant[j] else w - self.es_w[j]

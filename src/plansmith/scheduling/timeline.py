@@ -146,8 +146,10 @@ class WeekLayouts:
 
 
 def _int_array(values: np.ndarray) -> array[int]:
+    """An array('q') with the values of a C-contiguous int64 array: a memcpy of its bytes (as
+    ``tolist()`` would make a Python int per entry)."""
     out = array("q")
-    out.frombytes(values.astype(np.int64, copy=False).tobytes())
+    out.frombytes(memoryview(values.view(np.uint8)))
     return out
 
 
@@ -222,13 +224,13 @@ class Timeline:
             ends = ends[np.concatenate((gap, [True]))]
         lengths = ends - starts
         cum_end = np.cumsum(lengths)
-        # Shift so that W(origin) == 0 whatever range is compiled: values stay stable on growth.
-        i = int(np.searchsorted(starts, 0, side="right")) - 1
-        at_origin = 0 if i < 0 else int(cum_end[i] - lengths[i] + min(0, int(ends[i])) - starts[i])
-        cum_end -= at_origin
-        # array('q') from the raw bytes: a memcpy, where tolist() makes a Python int per entry.
         self._starts = _int_array(starts)
         self._ends = _int_array(ends)
+        # Shift so that W(origin) == 0 whatever range is compiled: values stay stable on growth.
+        i = bisect_right(self._starts, 0) - 1
+        if i >= 0:
+            start, end = self._starts[i], self._ends[i]
+            cum_end -= int(cum_end[i]) - (end - start) + min(0, end) - start
         self._cum = _int_array(cum_end - lengths)
         self._cum_end = _int_array(cum_end)
         self._lo = self._lo_day * MINUTES_PER_DAY
