@@ -149,7 +149,7 @@ def _int_array(values: np.ndarray) -> array[int]:
     """An array('q') with the values of a C-contiguous int64 array: a memcpy of its bytes (as
     ``tolist()`` would make a Python int per entry)."""
     out = array("q")
-    out.frombytes(memoryview(values.view(np.uint8)))
+    out.frombytes(values.view(np.uint8).data)
     return out
 
 
