@@ -544,7 +544,13 @@ def test_evm_before_a_task_started(tracked: Path) -> None:
     # spec's two days are planned, earned and booked by Tuesday
     assert (doc["pv"], doc["ev"], doc["ac"], doc["at_days"]) == ("1600.00", "1600.00", "1600.00", 2)
     code = next(t for t in doc["tasks"] if t["id"] == "code")
-    assert (code["complete"], code["ev"], code["ac_source"]) == (0.0, "0.00", "none")
+    # its bookings all come later: it has bookings, none spent by Tuesday
+    assert (code["complete"], code["ev"], code["ac"], code["ac_source"]) == (
+        0.0,
+        "0.00",
+        "0.00",
+        "bookings",
+    )
 
 
 def test_evm_record_twice_gives_a_series_of_two(tracked: Path) -> None:
@@ -601,7 +607,7 @@ def test_bad_input_is_one_line_per_problem(tmp_path: Path) -> None:
         assert done.returncode == 1, command
         assert "Traceback" not in done.stderr
         found = problems(done.stderr)
-        assert sorted(m["code"] for m in found) == ["invalid_value", "invalid_value", "missing_key"]
+        assert sorted(m["code"] for m in found) == ["invalid_value"] * 3
         assert {m["file"] for m in found} == {str(path)}
         assert len({m["line"] for m in found}) == 3
     assert not path.with_name("bad.baselines.json").exists()
@@ -724,12 +730,6 @@ def test_a_task_finished_on_the_status_date_has_earned_it_all(tmp_path: Path) ->
     assert (spec["complete"], spec["ev"]) == (1.0, "1600.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evm.earned_share: under percent_complete a given progress wins over an actual "
-    "finish on or before the status date, so a finished task with a stale 'progress: 50' earns "
-    "half (0/100 and 50/50 treat the same task as finished)",
-)
 def test_a_finished_task_earns_all_whatever_its_old_progress(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(
@@ -756,7 +756,13 @@ def test_a_booking_on_a_summary_counts_for_its_phase(tracked: Path) -> None:
     assert doc["ac"] == "4042.00"
     build = next(p for p in doc["phases"] if p["id"] == "build")
     assert (build["ac"], build["ev"]) == ("4042.00", "4212.20")
-    assert "build" not in {t["id"] for t in doc["tasks"]}  # no task earns it
+    row = next(t for t in doc["tasks"] if t["id"] == "build")  # the phase's own row
+    assert (row["bac"], row["ev"], row["ac"], row["ac_source"]) == (
+        "0.00",
+        "0.00",
+        "100.00",
+        "bookings",
+    )
 
 
 def test_a_task_removed_since_the_baseline_keeps_its_budget(approved: Path) -> None:
@@ -779,11 +785,6 @@ def test_a_task_removed_since_the_baseline_keeps_its_budget(approved: Path) -> N
     assert compared["removed"] == ["test"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="baseline_of keeps no daily costs for summary tasks: an expense on a summary is in "
-    "the budget and a baseline's cost but not in BAC or PV",
-)
 def test_an_expense_on_a_summary_is_in_the_budget_at_completion(tracked: Path) -> None:
     tracked.write_text(
         TRACKED.replace(

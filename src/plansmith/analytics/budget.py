@@ -1,8 +1,10 @@
 """Planned cost against the budget: by phase, category and month, and the cash flow.
 
-A budget line is for a phase and a category, or for the whole project (no phase); planned cost is
-compared with the lines that match it most closely. Management reserve is budget held back from
-the plan, so it has no planned cost of its own and never shows as an overrun.
+A budget line is for a task (usually a phase, but any summary or task will do) and a category,
+or for the whole project (no phase). Each planned amount counts against the most specific line
+that covers it: its task's own, else its nearest summary's, up to the project-wide line.
+Management reserve is budget held back from the plan, so it has no planned cost of its own and
+never shows as an overrun.
 """
 
 from __future__ import annotations
@@ -49,29 +51,40 @@ class BudgetReport:
     by_phase_month: dict[str, dict[str, Decimal]]
 
 
+def _line_for(
+    task: str | None,
+    category: Category,
+    lines: dict[tuple[str | None, Category], Decimal],
+    parent: dict[str, str | None],
+) -> tuple[str | None, Category] | None:
+    """The most specific line covering a cost: the task's own, its nearest summary's, up to its
+    phase's, else the project-wide line of that category."""
+    node = task
+    while node is not None:
+        if (node, category) in lines:
+            return (node, category)
+        node = parent.get(node)
+    return (None, category) if (None, category) in lines else None
+
+
 def budget_report(project: Project, costs: CostPlan) -> BudgetReport:
-    planned: dict[tuple[str | None, Category], Decimal] = defaultdict(Decimal)
-    for e in costs.entries:
-        planned[(e.phase, e.category)] += e.amount
     lines: dict[tuple[str | None, Category], Decimal] = defaultdict(Decimal)
     for line in project.budget:
         lines[(line.phase, line.category)] += line.amount
-    rows: list[BudgetRow] = []
-    covered: set[tuple[str | None, Category]] = set()
-    for (phase, category), amount in lines.items():
-        if phase is None:  # a project-wide line covers this category in every phase
-            keys = [k for k in planned if k[1] is category and (k[0], category) not in lines]
+    parent = {t.id: t.parent for t in project.tasks}
+    matched: dict[tuple[str | None, Category], Decimal] = defaultdict(Decimal)
+    unbudgeted: dict[tuple[str | None, Category], Decimal] = defaultdict(Decimal)
+    for e in costs.entries:
+        key = _line_for(e.task, e.category, lines, parent)
+        if key is None:
+            unbudgeted[(e.phase, e.category)] += e.amount
         else:
-            keys = [(phase, category)]
-        covered.update(keys)
-        rows.append(
-            BudgetRow(
-                phase, category, amount, sum((planned.get(k, Decimal(0)) for k in keys), Decimal(0))
-            )
-        )
-    for key, amount in planned.items():
-        if key not in covered:
-            rows.append(BudgetRow(key[0], key[1], None, amount))
+            matched[key] += e.amount
+    rows = [
+        BudgetRow(phase, category, amount, matched.get((phase, category), Decimal(0)))
+        for (phase, category), amount in lines.items()
+    ]
+    rows += [BudgetRow(p, c, None, amount) for (p, c), amount in unbudgeted.items()]
     rows.sort(key=lambda r: (r.phase or "", list(Category).index(r.category)))
     months = sorted(costs.by("month").items())
     cumulative = Decimal(0)

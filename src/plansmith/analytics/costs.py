@@ -83,6 +83,8 @@ def planned_costs(project: Project, schedule: ScheduleResult) -> CostPlan:
     entries: list[CostEntry] = []
     for task, scheduled in zip(project.tasks, schedule.tasks, strict=True):
         if task.is_summary:
+            if task.cost is not None:  # a phase's own cost, over the phase on the project calendar
+                entries += _summary_cost(project, book, task, scheduled.start, scheduled.finish)
             continue
         timeline = book.task_timeline(task)
         if timeline is None:
@@ -115,6 +117,19 @@ def planned_costs(project: Project, schedule: ScheduleResult) -> CostPlan:
             CostEntry(expense.task, where, expense.category, expense.day, expense.amount)
         )
     return CostPlan(tuple(entries))
+
+
+def _summary_cost(
+    project: Project, book: CalendarBook, task: Task, start: int, finish: int
+) -> list[CostEntry]:
+    timeline = book.project_timeline()
+    if timeline is None:
+        return []
+    origin = project.origin_datetime
+    begin = origin + timedelta(minutes=start)
+    end = origin + timedelta(minutes=finish)
+    minutes = _minutes_by_day(timeline, origin, begin, end)
+    return _fixed(task, phases(project)[task.id], begin, end, minutes, sum(minutes.values()))
 
 
 def _fixed(

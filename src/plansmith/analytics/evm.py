@@ -9,6 +9,8 @@ Lipke (2003), with working days of the project calendar as the time unit:
 - AC: bookings up to the status date (hours at the rate of their day, overtime at the overtime
   rate, or plain costs). A task with progress but no bookings at all is costed from its progress
   (its budget times the share complete), as MS Project does; the task says so (``ac_source``).
+- A summary's own costs (a fixed cost or an expense put on a phase) are earned in the proportion
+  its tasks have earned their budgets; expenses outside any task are not earned value.
 - ES = C + (EV - PV_C) / (PV_C+1 - PV_C), C the last working day (of the baseline) whose
   cumulative PV does not exceed EV; AT the working days from the baseline's start to the status
   date; SV(t) = ES - AT, SPI(t) = ES / AT, IEAC(t) = PD / SPI(t), PD the planned duration.
@@ -135,47 +137,64 @@ def earned_value(
     status date and ``planned_finish``; ``remaining_cost``: the rescheduled plan's cost after the
     status date (for the bottom-up estimate)."""
     phase_of = phases(project)
-    booked = _booked(project, status_date)
+    booked, with_bookings = _booked(project, status_date)
     values: list[TaskValue] = []
     by_phase: dict[str, Figures] = defaultdict(lambda: NONE)
     total = NONE
     daily_pv: dict[date, Decimal] = defaultdict(Decimal)
+    under: dict[str, Figures] = defaultdict(lambda: NONE)  # leaves' figures below each summary
+    parent = {t.id: t.parent for t in project.tasks}
+
+    def add(phase: str, figures: Figures, days: dict[date, Decimal]) -> None:
+        nonlocal total
+        for day, amount in days.items():
+            daily_pv[day] += amount
+        by_phase[phase] += figures
+        total += figures
+
     for task in project.tasks:
         if task.is_summary:
             continue
         days = planned.get(task.id, {})
-        for day, amount in days.items():
-            daily_pv[day] += amount
         bac = sum(days.values(), ZERO)
         pv = sum((a for d, a in days.items() if d <= status_date), ZERO)
         complete = earned_share(task, status_date)
         ev = bac * complete
-        if task.id in booked:
-            ac, source = booked[task.id], "bookings"
+        if task.id in with_bookings:
+            ac, source = booked.get(task.id, ZERO), "bookings"
         elif complete > 0:
             ac, source = ev, "progress"
         else:
             ac, source = ZERO, "none"
         figures = Figures(bac, pv, ev, ac)
         values.append(TaskValue(task.id, task.progress.method, complete, source, figures))
-        by_phase[phase_of[task.id]] += figures
-        total += figures
+        add(phase_of[task.id], figures, days)
+        ancestor = task.parent
+        while ancestor is not None:
+            under[ancestor] += figures
+            ancestor = parent[ancestor]
+    for task in project.tasks:
+        # A summary's own costs (a fixed cost or expense on a phase) are earned as its work is,
+        # and time booked on it is actual cost all the same.
+        days = planned.get(task.id, {}) if task.is_summary else {}
+        if not task.is_summary or not (days or task.id in with_bookings):
+            continue
+        bac = sum(days.values(), ZERO)
+        pv = sum((a for d, a in days.items() if d <= status_date), ZERO)
+        below = under[task.id]
+        complete = below.ev / below.bac if below.bac else ZERO
+        figures = Figures(bac, pv, bac * complete, booked.get(task.id, ZERO))
+        source = "bookings" if task.id in with_bookings else "none"
+        values.append(TaskValue(task.id, task.progress.method, complete, source, figures))
+        add(phase_of[task.id], figures, days)
     current = {t.id for t in project.tasks}
     for task_id, days in planned.items():  # in the baseline, no longer in the plan: still budget
         if task_id not in current:
             bac = sum(days.values(), ZERO)
             pv = sum((a for d, a in days.items() if d <= status_date), ZERO)
-            for day, amount in days.items():
-                daily_pv[day] += amount
             figures = Figures(bac, pv, ZERO, ZERO)
             values.append(TaskValue(task_id, EvMethod.PERCENT_COMPLETE, ZERO, "none", figures))
-            by_phase[REMOVED] += figures
-            total += figures
-    for task in project.tasks:  # time booked on a phase or summary: actual cost all the same
-        if task.is_summary and task.id in booked:
-            spent = Figures(ZERO, ZERO, ZERO, booked[task.id])
-            by_phase[phase_of[task.id]] += spent
-            total += spent
+            add(REMOVED, figures, days)
     schedule = earned_schedule(daily_pv, total.ev, status_date, workdays, planned_finish)
     return EvmReport(
         status_date,
@@ -207,6 +226,8 @@ def earned_share(task: Task, status_date: date) -> Decimal:
     if complete >= ONE:
         finished = True
     method = progress.method
+    if finished and method is not EvMethod.WEIGHTED_MILESTONES:
+        return ONE  # an actual finish outweighs a stale percentage
     if method is EvMethod.ZERO_HUNDRED:
         return ONE if finished else ZERO
     if method is EvMethod.FIFTY_FIFTY:
@@ -263,10 +284,12 @@ def earned_schedule(
     return Schedule(es, at, pd)
 
 
-def _booked(project: Project, status_date: date) -> dict[str, Decimal]:
-    """Actual cost per task from the bookings up to the status date."""
+def _booked(project: Project, status_date: date) -> tuple[dict[str, Decimal], set[str]]:
+    """Actual cost per task from the bookings up to the status date, and every task with
+    bookings at all (one booked only later has spent nothing yet, rather than its progress)."""
     resources = {r.id: r for r in project.resources}
     out: dict[str, Decimal] = defaultdict(Decimal)
+    tasks = {booking.task for booking in project.actuals}
     for booking in project.actuals:
         if booking.day > status_date:
             continue
@@ -278,4 +301,4 @@ def _booked(project: Project, status_date: date) -> dict[str, Decimal]:
                 rate = resource.overtime_rate
             amount += booking.hours * (rate or ZERO)
         out[booking.task] += amount
-    return dict(out)
+    return dict(out), tasks

@@ -55,16 +55,21 @@ def status_path(plan: Path) -> Path:
 def load_baselines(plan: Path) -> dict[str, Baseline]:
     """The plan's baselines in the order saved (none when the file does not exist)."""
     doc = _read(baselines_path(plan))
+    saved = doc.get("baselines", {})
+    if not isinstance(saved, dict):
+        raise BaselineFileError(f"{baselines_path(plan)} is damaged: 'baselines' is not an object")
     try:
-        return {name: _baseline(name, body) for name, body in doc.get("baselines", {}).items()}
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        return {name: _baseline(name, body) for name, body in saved.items()}
+    except (AttributeError, KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise BaselineFileError(f"{baselines_path(plan)} is damaged: {exc!r}") from None
 
 
 def save_baseline(plan: Path, baseline: Baseline) -> Path:
     path = baselines_path(plan)
     doc = _read(path)
-    doc.setdefault("baselines", {})[baseline.name] = _baseline_json(baseline)
+    saved = doc.setdefault("baselines", {})
+    saved.pop(baseline.name, None)  # a replaced baseline becomes the latest
+    saved[baseline.name] = _baseline_json(baseline)
     doc["version"] = FORMAT_VERSION
     _write(path, doc)
     return path
@@ -72,8 +77,13 @@ def save_baseline(plan: Path, baseline: Baseline) -> Path:
 
 def load_status_history(plan: Path) -> list[dict[str, Any]]:
     history = _read(status_path(plan)).get("snapshots", [])
-    if not isinstance(history, list):
-        raise BaselineFileError(f"{status_path(plan)} is damaged: 'snapshots' is not a list")
+    if not isinstance(history, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("status_date"), str) for s in history
+    ):
+        raise BaselineFileError(
+            f"{status_path(plan)} is damaged: 'snapshots' must be a list of objects, each with "
+            "a status_date"
+        )
     return history
 
 

@@ -77,7 +77,11 @@ class ActualSpec(Spec):
 
     @model_validator(mode="after")
     def _hours_or_cost(self) -> ActualSpec:
-        if (self.hours is None) == (self.cost is None):
+        if self.hours is not None and self.cost is not None:
+            raise PydanticCustomError(
+                "invalid_value", "a booking gives 'hours' or 'cost', not both: make two bookings"
+            )
+        if self.hours is None and self.cost is None:
             raise PydanticCustomError(
                 "missing_key", "a booking gives either 'hours' (with 'resource') or 'cost'"
             )

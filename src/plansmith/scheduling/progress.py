@@ -59,8 +59,8 @@ def progressed(project: Project) -> tuple[Project, list[Diagnostic]]:
                 diagnostics.append(
                     warning(
                         "actual_after_status_date",
-                        f"task '{task.id}' has {label} {instant:%Y-%m-%d %H:%M}, after the "
-                        f"status date {project.status_date}",
+                        f"task '{task.id}' has {label} {_as_written(label, instant)}, after "
+                        f"the status date {project.status_date}",
                         f"task:{task.id}",
                         (*task.origin, label),
                     )
@@ -119,3 +119,10 @@ def _not_started(task: Task, status: datetime | None) -> Task:
     if earliest is None or earliest < status:
         earliest = status
     return replace(task, start_no_earlier_than=earliest)
+
+
+def _as_written(label: str, instant: datetime) -> str:
+    """A finish given as a day is kept as the end of it (the next midnight): show the day."""
+    if label == "actual_finish" and instant.hour == instant.minute == 0:
+        return f"{instant - timedelta(days=1):%Y-%m-%d}"
+    return f"{instant:%Y-%m-%d %H:%M}"

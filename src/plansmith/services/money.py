@@ -129,7 +129,7 @@ def baseline_of(costed: Costed, name: str) -> Baseline:
             schedule.at(s.start).strftime(TIME_FORMAT),
             schedule.at(s.finish).strftime(TIME_FORMAT),
             cost.get(task.id, Decimal(0)),
-            {} if task.is_summary else days.get(task.id, {}),
+            days.get(task.id, {}),  # a summary's own: a fixed cost or expense on the phase
         )
         for task, s in zip(project.tasks, schedule.tasks, strict=True)
     }
