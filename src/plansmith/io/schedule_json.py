@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
+from plansmith.domain.calendar import MINUTES_PER_DAY
 from plansmith.domain.diagnostics import Diagnostic
 from plansmith.domain.model import Project
 from plansmith.scheduling.explain import DelayReason, ResourceLoad
@@ -52,13 +54,7 @@ def schedule_to_json(
     if project is None or result is None or not result.ok:
         return doc
 
-    formatted: dict[int, str] = {}  # many tasks share instants; strftime is the slow part
-
-    def at(minutes: int) -> str:
-        text = formatted.get(minutes)
-        if text is None:
-            text = formatted[minutes] = result.at(minutes).strftime(TIME_FORMAT)
-        return text
+    at = _formatter(result)
 
     doc["project"]["start"] = at(result.start)
     doc["project"]["finish"] = at(result.finish)
@@ -85,6 +81,29 @@ def schedule_to_json(
     ]
     doc["critical_path"] = list(result.critical_path)
     return doc
+
+
+def _formatter(result: ScheduleResult) -> Callable[[int], str]:
+    """Minute offsets as ``result.at(minutes).strftime(TIME_FORMAT)``, cached: a plan's tasks
+    share instants, and strftime, the slow part, runs once per day (the time of day is plain
+    arithmetic)."""
+    origin = result.origin
+    midnight = origin.replace(hour=0, minute=0)
+    after_midnight = origin.hour * 60 + origin.minute
+    days: dict[int, str] = {}
+    formatted: dict[int, str] = {}
+
+    def at(minutes: int) -> str:
+        text = formatted.get(minutes)
+        if text is None:
+            day, minute = divmod(after_midnight + minutes, MINUTES_PER_DAY)
+            date_text = days.get(day)
+            if date_text is None:
+                date_text = days[day] = (midnight + timedelta(days=day)).strftime("%Y-%m-%d")
+            text = formatted[minutes] = f"{date_text}T{minute // 60:02d}:{minute % 60:02d}"
+        return text
+
+    return at
 
 
 def loads_to_json(result: ScheduleResult, loads: Iterable[ResourceLoad]) -> list[dict[str, Any]]:

@@ -116,7 +116,7 @@ class CpmPasses:
         for j, task in enumerate(self.project.tasks):
             if task.is_summary:
                 continue
-            total[j] = self._total_float(j)
+            total[j] = self._total_float(j) if net.instant[j] else self.ls_w[j] - self.es_w[j]
             tl = net.timelines[j]
             if tl not in at_finish:
                 at_finish[tl] = tl.work_at(finish)

@@ -149,5 +149,6 @@ def converted(tl: Timeline, t: int, other: int) -> int:
     ``tl``: the position comes from ``t`` alone (W is monotone), and the timeline is made to
     cover ``other``, the opposite extreme, so that it grows, or refuses an instant beyond its
     horizon, exactly as converting every instant would."""
-    tl.cover(other)
+    if other != t:
+        tl.cover(other)
     return tl.work_at(t)
