@@ -120,12 +120,6 @@ def test_pert_quantiles_match_the_beta_distribution(k: int) -> None:
     assert np.abs((x - 10.0) / 1000.0 - _pert_quantile(k + 1, u)).max() < 1e-4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit, documented in sampling.py: PERT tables interpolate linearly in steps of "
-    "1/1024 of probability, too coarse where the beta quantile is steep (errors up to 0.0026 of "
-    "the range at 0.1 % and 99.9 %, 0.13 in the outermost step)",
-)
 @pytest.mark.parametrize("k", INTEGER_SHAPES)
 def test_pert_quantiles_are_accurate_in_the_tails_too(k: int) -> None:
     u = np.linspace(0.001, 0.999, 9981)
