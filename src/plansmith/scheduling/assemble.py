@@ -81,7 +81,7 @@ def assemble(
             [x <= 0 for x in total],
             [task.is_milestone for task in tasks],
             summary,
-            [tuple([a.resource for a in task.assignments]) for task in tasks],
+            _resource_ids(tasks),
         )
     )
     path = sorted(
@@ -97,6 +97,16 @@ def assemble(
         start,
         finish,
     )
+
+
+def _resource_ids(tasks: Sequence[Task]) -> list[tuple[str, ...]]:
+    """Each task's resource ids, one shared tuple per distinct list: tasks repeat the same few
+    resources, and every object kept adds to the garbage collector's work."""
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    return [
+        shared.setdefault(ids, ids)
+        for ids in (tuple([a.resource for a in task.assignments]) for task in tasks)
+    ]
 
 
 def _roll_up(tasks: Sequence[Task], summaries: list[int], columns: list[list[int]]) -> None:
