@@ -68,9 +68,7 @@ class CpmPasses:
             if instant[j]:
                 es[j] = ef[j] = w
             else:  # rules.dates, inline: this runs once per node
-                tl = timelines[j]
-                es[j] = tl.start_of(w)
-                ef[j] = tl.finish_of(w + duration[j])
+                es[j], ef[j] = timelines[j].span(w, duration[j])
 
     def backward(self) -> None:
         rules, ls, lf, ls_w = self.rules, self.ls, self.lf, self.ls_w
@@ -82,9 +80,7 @@ class CpmPasses:
             if instant[j]:
                 ls[j] = lf[j] = w
             else:
-                tl = timelines[j]
-                ls[j] = tl.start_of(w)
-                lf[j] = tl.finish_of(w + duration[j])
+                ls[j], lf[j] = timelines[j].span(w, duration[j])
 
     def run(self) -> ScheduleResult:
         net = self.net

@@ -18,6 +18,8 @@ FAR = 1 << 60
 
 
 class LinkRules:
+    __slots__ = ("_at_horizon", "_horizon", "_project", "bounds", "net", "task_count")
+
     def __init__(self, network: Network, bounds: NodeBounds, task_count: int) -> None:
         self.net = network
         self.bounds = bounds

@@ -284,6 +284,17 @@ class Timeline:
         i = bisect_left(self._cum_end, w)
         return self._starts[i] + w - self._cum[i]
 
+    def span(self, w: int, duration: int) -> tuple[int, int]:
+        """(start_of(w), finish_of(w + duration)) for a duration > 0: where work placed at
+        position w starts and ends, in one call."""
+        end = w + duration
+        if not (self._w_lo <= w and end <= self._w_hi):
+            self._cover_work(w, end)
+        cum_end = self._cum_end
+        i = bisect_right(cum_end, w)
+        k = bisect_left(cum_end, end, i)
+        return self._starts[i] + w - self._cum[i], self._starts[k] + end - self._cum[k]
+
     def cover(self, t: int) -> None:
         """Compile the range up to instant ``t`` (HorizonExceededError beyond the horizon)."""
         if not self._lo <= t <= self._hi:

@@ -134,3 +134,14 @@ def test_edges_per_node_are_the_edges_in_order() -> None:
         network.succ_finish[3],
         network.lag[3],
     )
+
+
+def test_span_is_start_of_and_finish_of() -> None:
+    lunch = ((480, 720), (780, 1020))
+    week = WeekPattern((lunch, lunch, lunch, lunch, ((480, 720),), (), ()))
+    holidays = frozenset(ORIGIN + timedelta(days=k) for k in (2, 3, 40, 41, 42))
+    together = Timeline(Calendar("c", week, holidays), ORIGIN)
+    apart = Timeline(Calendar("c", week, holidays), ORIGIN)
+    for w in (*range(-3000, 3000, 61), 900_000, -400_000):
+        for d in (1, 239, 240, 241, 480, 4567):
+            assert together.span(w, d) == (apart.start_of(w), apart.finish_of(w + d)), (w, d)
