@@ -53,7 +53,7 @@ def assemble(
     ]
     s, f, es, ef, ls, lf, total, free = columns
     summaries = [j for j, task in enumerate(tasks) if task.is_summary]
-    _roll_up(tasks, summaries, columns)
+    _roll_up(tasks, network.task_index, summaries, columns)
     all_diagnostics = [*diagnostics, *constraint_diagnostics(project, network, s, f)]
     p = network.project_timeline
     durations = list(network.duration[:n])
@@ -109,10 +109,11 @@ def _resource_ids(tasks: Sequence[Task]) -> list[tuple[str, ...]]:
     ]
 
 
-def _roll_up(tasks: Sequence[Task], summaries: list[int], columns: list[list[int]]) -> None:
+def _roll_up(
+    tasks: Sequence[Task], index: dict[str, int], summaries: list[int], columns: list[list[int]]
+) -> None:
     """Summaries from their children, deepest first: the earliest start and latest finish of the
     leaves under them, and the least float."""
-    index = {task.id: i for i, task in enumerate(tasks)} if summaries else {}
     picks = (min, max, min, max, min, max, min, min)
     for j in reversed(summaries):  # children come after their parent in WBS order
         kids = [index[c] for c in tasks[j].children]

@@ -37,7 +37,7 @@ class NodeBounds:
 
 def node_bounds(project: Project, network: Network) -> NodeBounds:
     origin = project.origin_datetime
-    index = {task.id: j for j, task in enumerate(project.tasks)}
+    index = network.task_index
     count = len(network.node_task)
     earliest: list[int | None] = [None] * count
     latest_start: list[int | None] = [None] * count
@@ -50,19 +50,13 @@ def node_bounds(project: Project, network: Network) -> NodeBounds:
     for j, task in enumerate(project.tasks):
         if task.actual_start is not None:
             actual[j] = offset(origin, task.actual_start)
-        up = index[task.parent] if task.parent is not None else None
-        starts[j] = _chain(
-            origin,
-            task.start_no_earlier_than,
-            task.must_start_on,
-            starts[up] if up is not None else None,
-        )
-        finishes[j] = _chain(
-            origin,
-            task.finish_no_later_than,
-            task.deadline,
-            finishes[up] if up is not None else None,
-        )
+        if task.parent is not None:
+            up = index[task.parent]
+            starts[j], finishes[j] = starts[up], finishes[up]
+        if task.start_no_earlier_than is not None or task.must_start_on is not None:
+            starts[j] = _chain(origin, task.start_no_earlier_than, task.must_start_on, starts[j])
+        if task.finish_no_later_than is not None or task.deadline is not None:
+            finishes[j] = _chain(origin, task.finish_no_later_than, task.deadline, finishes[j])
         if task.is_summary:
             continue
         tl = network.timelines[j]
@@ -94,10 +88,8 @@ def _chain(
     first: datetime | None,
     second: datetime | None,
     inherited: tuple[int, ...] | None,
-) -> tuple[int, ...] | None:
+) -> tuple[int, ...]:
     """A task's own two bounds (as minute offsets, in order) followed by those it inherits."""
-    if first is None and second is None:
-        return inherited
     offsets = tuple(_minutes(origin, t) for t in (first, second) if t is not None)
     return offsets + inherited if inherited is not None else offsets
 

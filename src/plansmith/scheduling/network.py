@@ -65,6 +65,7 @@ class Network:
     out_start: tuple[int, ...]
     order: tuple[int, ...]  # topological order of scheduled nodes (leaves, milestones, gates)
     gate_count: int
+    task_index: dict[str, int]  # a task's node by its id
 
     @cached_property
     def incoming(self) -> tuple[tuple[int, ...], ...]:
@@ -185,6 +186,7 @@ class _Builder:
             out_start=out_start,
             order=tuple(order),
             gate_count=gates,
+            task_index=self.index,
         )
 
     def _check_summary(self, task: Task) -> None:
