@@ -52,7 +52,7 @@ def assemble(
         dates.free_float[:n],
     ]
     s, f, es, ef, ls, lf, total, free = columns
-    summaries = [j for j, task in enumerate(tasks) if task.is_summary]
+    summaries = network.summaries
     _roll_up(tasks, network.task_index, summaries, columns)
     all_diagnostics = [*diagnostics, *constraint_diagnostics(project, network, s, f)]
     p = network.project_timeline
@@ -79,7 +79,7 @@ def assemble(
             total,
             free,
             [x <= 0 for x in total],
-            [task.is_milestone for task in tasks],
+            network.instant[:n],  # a task is an instant when it is a milestone
             summary,
             _resource_ids(tasks),
         )
@@ -110,7 +110,10 @@ def _resource_ids(tasks: Sequence[Task]) -> list[tuple[str, ...]]:
 
 
 def _roll_up(
-    tasks: Sequence[Task], index: dict[str, int], summaries: list[int], columns: list[list[int]]
+    tasks: Sequence[Task],
+    index: dict[str, int],
+    summaries: Sequence[int],
+    columns: list[list[int]],
 ) -> None:
     """Summaries from their children, deepest first: the earliest start and latest finish of the
     leaves under them, and the least float."""

@@ -66,6 +66,7 @@ class Network:
     order: tuple[int, ...]  # topological order of scheduled nodes (leaves, milestones, gates)
     gate_count: int
     task_index: dict[str, int]  # a task's node by its id
+    summaries: tuple[int, ...]  # the summary tasks (nodes without dates of their own)
 
     @cached_property
     def incoming(self) -> tuple[tuple[int, ...], ...]:
@@ -168,7 +169,7 @@ class _Builder:
         gates = len(self.gate_task)
         return Network(
             node_task=(*range(task_count), *self.gate_task),
-            instant=(*(task.is_milestone for task in self.tasks), *([True] * gates)),
+            instant=(*[task.is_milestone for task in self.tasks], *([True] * gates)),
             duration=(*(task.duration for task in self.tasks), *([0] * gates)),
             timelines=tuple(
                 project_timeline if tl is None else tl for tl in [*timelines, *([None] * gates)]
@@ -187,6 +188,7 @@ class _Builder:
             order=tuple(order),
             gate_count=gates,
             task_index=self.index,
+            summaries=tuple(j for j in range(task_count) if self.summary[j]),
         )
 
     def _check_summary(self, task: Task) -> None:
