@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error
 from plansmith.domain.money import (
+    NO_PROGRESS,
     Accrual,
     Booking,
     BudgetLine,
@@ -41,6 +42,14 @@ def fixed_cost(spec: TaskSpec) -> FixedCost | None:
 def progress(
     spec: TaskSpec, parse: DurationParser, path: DocPath, diagnostics: list[Diagnostic]
 ) -> Progress:
+    if (
+        spec.progress is None
+        and spec.remaining is None
+        and spec.actual_finish is None
+        and not spec.steps
+        and spec.ev_method == "percent_complete"
+    ):
+        return NO_PROGRESS  # most tasks: nothing to check, and no object to make
     subject = f"task:{spec.id}"
     if spec.actual_finish is not None and spec.actual_start is None and not spec.milestone:
         diagnostics.append(

@@ -135,7 +135,7 @@ class AssignSpec(Spec):
 
 
 def _assign(value: Any) -> Any:
-    return {"resource": value} if isinstance(value, str | int) else value
+    return {"resource": value} if isinstance(value, (str, int)) else value
 
 
 class TaskSpec(Spec):
