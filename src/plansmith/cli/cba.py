@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
 
-from plansmith.cli.render import print_diagnostics
+from plansmith.cli.output import finish
 
 
 class Format(StrEnum):
@@ -48,28 +45,12 @@ def cba(
     from plansmith.services.cba import analyse_cba_file
 
     outcome = analyse_cba_file(file, steps)
-    err = Console(stderr=True)
-    print_diagnostics(err, outcome.diagnostics)
-    try:
-        if output_format is Format.JSON:
-            data = orjson.dumps(outcome.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
-            if output is None:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            else:
-                output.write_bytes(data)
-        elif outcome.ok:
-            if output is None:
-                print_cba(Console(), outcome, cash_flows=cash_flows)
-            else:
-                with output.open("w", encoding="utf-8") as handle:
-                    print_cba(Console(file=handle, width=160), outcome, cash_flows=cash_flows)
-    except OSError as exc:
-        err.print(
-            f"error[output_not_writable]: cannot write {output}: {exc.strerror or exc}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2) from None
-    raise typer.Exit(0 if outcome.ok else 1)
+    finish(
+        ok=outcome.ok,
+        diagnostics=outcome.diagnostics,
+        as_json=output_format is Format.JSON,
+        output=output,
+        to_json=outcome.to_json,
+        table=lambda console: print_cba(console, outcome, cash_flows=cash_flows),
+        width=160,
+    )

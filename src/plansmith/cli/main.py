@@ -11,13 +11,13 @@ import sys
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
 
 from plansmith.cli import cba, money, risk
+from plansmith.cli.output import cannot_write, finish
 from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
 from plansmith.services.planning import (
@@ -101,36 +101,14 @@ def schedule(
         outcome = schedule_plan_file(plans[0])
     else:
         outcome = level_plan_file(plans[0], options)
-    err = Console(stderr=True)
-    print_diagnostics(err, outcome.diagnostics)
-    try:
-        if output_format is OutputFormat.JSON:
-            data = orjson.dumps(outcome.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
-            if output is None:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            else:
-                output.write_bytes(data)
-        elif outcome.ok:
-            if output is None:
-                print_outcome(Console(), outcome)
-            else:
-                with output.open("w", encoding="utf-8") as handle:
-                    print_outcome(Console(file=handle), outcome)
-    except OSError as exc:
-        _cannot_write(err, output, exc)
-    raise typer.Exit(0 if outcome.ok else 1)
-
-
-def _cannot_write(err: Console, target: Path | None, exc: OSError) -> NoReturn:
-    """A path the user gave that cannot be written: one line, exit 2, nothing half-written."""
-    err.print(
-        f"error[output_not_writable]: cannot write {target}: {exc.strerror or exc}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
+    finish(
+        ok=outcome.ok,
+        diagnostics=outcome.diagnostics,
+        as_json=output_format is OutputFormat.JSON,
+        output=output,
+        to_json=outcome.to_json,
+        table=lambda console: print_outcome(console, outcome),
     )
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -201,7 +179,7 @@ def new(
         err.print(f"error[file_exists]: {exc}", markup=False)
         raise typer.Exit(1) from None
     except OSError as exc:
-        _cannot_write(err, output, exc)
+        cannot_write(err, output, exc)
     typer.echo(f"Wrote {written}; schedule it with: plansmith schedule {written}")
 
 

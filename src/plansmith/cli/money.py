@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from plansmith.cli.output import finish
 from plansmith.cli.render import print_diagnostics
 
 if TYPE_CHECKING:
@@ -248,34 +247,25 @@ def _date(text: str | None) -> date | None:
 
 
 def _emit(
-    outcome: MoneyOutcome, output_format: Format, output: Path | None, table: Any, to_json: Any
+    outcome: MoneyOutcome,
+    output_format: Format,
+    output: Path | None,
+    table: Any,
+    to_json: Any,
 ) -> None:
-    err = Console(stderr=True)
-    print_diagnostics(err, outcome.diagnostics)
-    try:
-        if output_format is Format.JSON:
-            from plansmith.io.schedule_json import diagnostic_to_json
+    from plansmith.io.schedule_json import diagnostic_to_json
 
-            doc = to_json() if outcome.ok else {}
-            doc["diagnostics"] = [diagnostic_to_json(d) for d in outcome.diagnostics]
-            data = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
-            if output is None:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            else:
-                output.write_bytes(data)
-        elif outcome.ok:
-            if output is None:
-                table(Console())
-            else:
-                with output.open("w", encoding="utf-8") as handle:
-                    table(Console(file=handle, width=120))
-    except OSError as exc:
-        err.print(
-            f"error[output_not_writable]: cannot write {output}: {exc.strerror or exc}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2) from None
-    raise typer.Exit(0 if outcome.ok else 1)
+    def document() -> dict[str, Any]:
+        doc: dict[str, Any] = to_json() if outcome.ok else {}
+        doc["diagnostics"] = [diagnostic_to_json(d) for d in outcome.diagnostics]
+        return doc
+
+    finish(
+        ok=outcome.ok,
+        diagnostics=outcome.diagnostics,
+        as_json=output_format is Format.JSON,
+        output=output,
+        to_json=document,
+        table=table,
+        width=120,
+    )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from plansmith.cli.render import print_diagnostics
+from plansmith.cli.output import finish
 from plansmith.domain.model import Project
 from plansmith.io.schedule_json import TIME_FORMAT
 
@@ -102,34 +100,21 @@ def estimate(
 def _finish(outcome: RiskOutcome, output_format: Format, output: Path | None, table: Any) -> None:
     from plansmith.io.simulation_json import simulation_to_json
 
-    err = Console(stderr=True)
-    print_diagnostics(err, outcome.diagnostics)
-    try:
-        if output_format is Format.JSON:
-            doc = simulation_to_json(outcome.plan.project, outcome.report, outcome.diagnostics)
-            if outcome.ok:
-                doc["estimate"] = _estimate_json(outcome)
-            data = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
-            if output is None:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            else:
-                output.write_bytes(data)
-        elif outcome.ok:
-            if output is None:
-                table(Console(), outcome)
-            else:
-                with output.open("w", encoding="utf-8") as handle:
-                    table(Console(file=handle, width=120), outcome)
-    except OSError as exc:
-        err.print(
-            f"error[output_not_writable]: cannot write {output}: {exc.strerror or exc}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2) from None
-    raise typer.Exit(0 if outcome.ok else 1)
+    def to_json() -> dict[str, Any]:
+        doc = simulation_to_json(outcome.plan.project, outcome.report, outcome.diagnostics)
+        if outcome.ok:
+            doc["estimate"] = _estimate_json(outcome)
+        return doc
+
+    finish(
+        ok=outcome.ok,
+        diagnostics=outcome.diagnostics,
+        as_json=output_format is Format.JSON,
+        output=output,
+        to_json=to_json,
+        table=lambda console: table(console, outcome),
+        width=120,
+    )
 
 
 def _money(value: float) -> str:
