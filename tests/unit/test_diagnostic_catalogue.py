@@ -18,7 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 
 # function name -> index of its code argument
-CODE_ARGUMENT = {"error": 0, "warning": 0, "_error": 0, "PydanticCustomError": 0, "_unreadable": 1}
+CODE_ARGUMENT = {
+    "error": 0,
+    "warning": 0,
+    "_error": 0,
+    "PydanticCustomError": 0,
+    "_unreadable": 1,
+    "read_text": 1,
+}
 CODE_ARGUMENT_METHOD = {"_at": 1}
 
 

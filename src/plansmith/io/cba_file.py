@@ -10,7 +10,6 @@ stable code, ``invalid_rate``. A problem in the user's file is never an exceptio
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,7 +21,6 @@ from pydantic import (
     PlainValidator,
     Strict,
     ValidationError,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -30,8 +28,8 @@ from plansmith.analytics.cba import DEFAULT_STEPS, Analysis, Line, LineKind, Opt
 from plansmith.analytics.cba_sensitivity import MAX_HORIZON
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error, has_errors, warning
 from plansmith.io.schema_errors import pydantic_diagnostics
-from plansmith.io.schema_types import Amount, Day, Id, Spec, lowercase
-from plansmith.io.yaml_source import YamlSource
+from plansmith.io.schema_types import Amount, Currency, Day, Id, Spec, lowercase
+from plansmith.io.yaml_source import YamlSource, read_text
 
 
 def _rate_text(value: Any) -> Any:
@@ -79,7 +77,7 @@ class SensitivitySpec(Spec):
 
 class CbaSpec(Spec):
     title: str = ""
-    currency: str
+    currency: Currency
     discount_rate: RateText
     horizon: Annotated[int, Strict(), Field(ge=1, le=MAX_HORIZON)]
     period: Annotated[Literal["year", "quarter", "month"], BeforeValidator(lowercase)] = "year"
@@ -87,17 +85,6 @@ class CbaSpec(Spec):
     baseline: Id | None = None
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     options: list[OptionSpec]
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{3}", value):
-            raise PydanticCustomError(
-                "invalid_currency",
-                "'{value}' is not an ISO 4217 code such as USD or EUR",
-                {"value": value},
-            )
-        return value
 
 
 _KINDS = (("costs", LineKind.COST), ("benefits", LineKind.BENEFIT), ("savings", LineKind.SAVING))
@@ -143,23 +130,11 @@ class LoadedCba:
 
 def load_cba(path: str | Path) -> LoadedCba:
     """Read and check a cost-benefit file; never raises for a problem in the user's file."""
-    filename = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return _unreadable(filename, "cba_not_found", f"no cost-benefit file at {filename}")
-    except IsADirectoryError:
-        return _unreadable(filename, "cba_not_found", f"{filename} is a directory")
-    except UnicodeDecodeError as exc:
-        return _unreadable(filename, "invalid_encoding", f"{filename} is not UTF-8 text: {exc}")
-    except OSError as exc:
-        return _unreadable(filename, "cba_not_found", f"cannot read {filename}: {exc.strerror}")
-    return load_cba_text(text, filename)
-
-
-def _unreadable(filename: str, code: str, message: str) -> LoadedCba:
-    source = YamlSource(filename, "")
-    return LoadedCba(source, None, [source.place(error(code, message))])
+    text = read_text(path, "cba_not_found", "cost-benefit file")
+    if isinstance(text, Diagnostic):
+        source = YamlSource(str(path), "")
+        return LoadedCba(source, None, [source.place(text)])
+    return load_cba_text(text, str(path))
 
 
 def load_cba_text(text: str, filename: str = "<cba>") -> LoadedCba:

@@ -33,7 +33,7 @@ from plansmith.io.plan_schema import PlanSpec, PoolSpec, ResourceSpec, TaskSpec
 from plansmith.io.pool import load_pool
 from plansmith.io.risk_build import correlations, risks, three_point
 from plansmith.io.schema_errors import pydantic_diagnostics
-from plansmith.io.yaml_source import YamlSource
+from plansmith.io.yaml_source import YamlSource, read_text
 
 DEFAULT_CALENDAR = "standard"
 _PLACEHOLDER = Task("", "", "")
@@ -54,23 +54,11 @@ class LoadedPlan:
 
 def load_plan(path: str | Path) -> LoadedPlan:
     """Read and check a plan file; never raises for a problem in the user's file."""
-    filename = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return _unreadable(filename, "plan_not_found", f"no plan file at {filename}")
-    except IsADirectoryError:
-        return _unreadable(filename, "plan_not_found", f"{filename} is a directory")
-    except UnicodeDecodeError as exc:
-        return _unreadable(filename, "invalid_encoding", f"{filename} is not UTF-8 text: {exc}")
-    except OSError as exc:
-        return _unreadable(filename, "plan_not_found", f"cannot read {filename}: {exc.strerror}")
-    return load_plan_text(text, filename)
-
-
-def _unreadable(filename: str, code: str, message: str) -> LoadedPlan:
-    source = YamlSource(filename, "")
-    return LoadedPlan(source, None, [source.place(error(code, message))])
+    text = read_text(path, "plan_not_found", "plan file")
+    if isinstance(text, Diagnostic):
+        source = YamlSource(str(path), "")
+        return LoadedPlan(source, None, [source.place(text)])
+    return load_plan_text(text, str(path))
 
 
 def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:

@@ -8,7 +8,6 @@ Value parsers raise ``PydanticCustomError`` whose type *is* our stable diagnosti
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +29,7 @@ from plansmith.io.money_schema import (
 from plansmith.io.risk_schema import CorrelationSpec, Distribution, EstimateSpec, RiskSpec
 from plansmith.io.schema_types import (
     Amount,
+    Currency,
     DateEntry,
     Day,
     DayHours,
@@ -51,20 +51,9 @@ class ProjectSpec(Spec):
     calendar: Id | None = None
     hours_per_day: float = Field(8.0, gt=0, le=24, allow_inf_nan=False)
     hours_per_week: float = Field(40.0, gt=0, le=168, allow_inf_nan=False)
-    currency: str = "USD"
+    currency: Currency = "USD"
     timezone: str = "UTC"
     status_date: Day | None = None
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{3}", value):
-            raise PydanticCustomError(
-                "invalid_currency",
-                "'{value}' is not an ISO 4217 code such as USD or EUR",
-                {"value": value},
-            )
-        return value
 
     @field_validator("timezone")
     @classmethod

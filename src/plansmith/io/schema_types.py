@@ -235,3 +235,16 @@ def percent(value: Any) -> Any:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount), Field(ge=0, allow_inf_nan=False)]
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise PydanticCustomError(
+            "invalid_currency",
+            "'{value}' is not an ISO 4217 code such as USD or EUR",
+            {"value": value},
+        )
+    return value
+
+
+Currency = Annotated[str, AfterValidator(_currency)]

@@ -8,6 +8,7 @@ first time a diagnostic needs a location, and a document path is walked down tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ryaml
@@ -20,6 +21,7 @@ from plansmith.domain.diagnostics import (
     DocPath,
     Severity,
     SourceLocation,
+    error,
 )
 from plansmith.io.task_locator import TaskLocator, split_task_path
 
@@ -197,3 +199,19 @@ class YamlSource:
             return diagnostic
         at_key = diagnostic.code == "unknown_key"
         return diagnostic.at(self.locate(diagnostic.path, at_key=at_key))
+
+
+def read_text(path: str | Path, not_found: str, what: str) -> str | Diagnostic:
+    """A user's file as text, or the error saying why it cannot be read (``not_found`` is the
+    code for a missing or unreadable file, ``what`` names the kind of file in the message)."""
+    filename = str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return error(not_found, f"no {what} at {filename}")
+    except IsADirectoryError:
+        return error(not_found, f"{filename} is a directory")
+    except UnicodeDecodeError as exc:
+        return error("invalid_encoding", f"{filename} is not UTF-8 text: {exc}")
+    except OSError as exc:
+        return error(not_found, f"cannot read {filename}: {exc.strerror}")
