@@ -69,20 +69,4 @@ class LeveledBatches:
         vt_work = np.array(
             [model.passes.net.project_timeline.work_at(int(f)) for f in finish], dtype=np.int64
         )
-        rate = model.rate
-        cost = np.einsum("i,ij->j", rate, draw.duration) + draw.risk_cost.sum(axis=0)
-        cost_zero = model.deterministic_cost()
-        tally = Tally.empty(model.shape)
-        tally.add(
-            finish=finish,
-            work=vt_work - self.finish_zero,
-            cost=cost - cost_zero,
-            cost_zero=cost_zero,
-            critical=critical,
-            estimates=lambda first, last: model.uncertainty.estimates(draw, first, last),
-            risk_schedule=draw.risk_schedule,
-            risk_cost=draw.risk_cost,
-            occurred=draw.occurred.sum(axis=1),
-            hits=hits,
-        )
-        return tally
+        return model.tally(draw, finish, vt_work - self.finish_zero, critical, hits)

@@ -85,6 +85,39 @@ class Simulation:
     def deterministic_cost(self) -> float:
         return float(self.rate @ self.uncertainty.base)
 
+    def cost_of(self, draw: Draw) -> np.ndarray:
+        """Each iteration's cost: labour at the sampled durations, and the risks' costs."""
+        rows = np.flatnonzero(self.rate)
+        labour = np.einsum("i,ij->j", self.rate[rows], draw.duration[rows]) if len(rows) else 0.0
+        out: np.ndarray = np.zeros(draw.duration.shape[1]) + labour + draw.risk_cost.sum(axis=0)
+        return out
+
+    def tally(
+        self,
+        draw: Draw,
+        finish: np.ndarray,
+        work: np.ndarray,
+        critical: np.ndarray,
+        hits: np.ndarray,
+    ) -> Tally:
+        """One batch's tally: ``work`` counts from the deterministic finish (working minutes),
+        ``critical`` is iterations on the critical path per task, ``hits`` per target."""
+        cost_zero = self.deterministic_cost()
+        tally = Tally.empty(self.shape)
+        tally.add(
+            finish=finish,
+            work=work,
+            cost=self.cost_of(draw) - cost_zero,
+            cost_zero=cost_zero,
+            critical=critical,
+            estimates=lambda first, last: self.uncertainty.estimates(draw, first, last),
+            risk_schedule=draw.risk_schedule,
+            risk_cost=draw.risk_cost,
+            occurred=draw.occurred.sum(axis=1),
+            hits=hits,
+        )
+        return tally
+
     def batch_size(self) -> int:
         return int(np.clip(_BATCH_CELLS // max(1, len(self.passes.net.node_task)), 64, 4096))
 
@@ -107,7 +140,6 @@ class CpmBatches:
             for t in model.targets
         ]
         self.finish_zero = net.project_timeline.work_at(model.passes.finish)
-        self.cost_zero = model.deterministic_cost()
 
     def run(self, seed: np.random.SeedSequence, count: int, latin: bool) -> Tally:
         model = self.model
@@ -116,34 +148,14 @@ class CpmBatches:
         late = self.passes.backward(early, limits=False)  # criticality: driving the finish
         critical = self.passes.critical(early, late)
         finish = early.finish
-        cost = self._cost(draw)
         hits = np.zeros(len(model.targets), dtype=np.int64)
         for k, leaves in enumerate(self.limits):
             met = np.ones(len(finish), dtype=bool)
             for j, limit in leaves:
                 met &= early.end[j] <= limit
             hits[k] = int(np.count_nonzero(met))
-        tally = Tally.empty(model.shape)
-        tally.add(
-            finish=finish,
-            work=self.project_vt.work_at(finish) - self.finish_zero,
-            cost=cost - self.cost_zero,
-            cost_zero=self.cost_zero,
-            critical=critical.sum(axis=1),
-            estimates=lambda first, last: model.uncertainty.estimates(draw, first, last),
-            risk_schedule=draw.risk_schedule,
-            risk_cost=draw.risk_cost,
-            occurred=draw.occurred.sum(axis=1),
-            hits=hits,
-        )
-        return tally
-
-    def _cost(self, draw: Draw) -> np.ndarray:
-        rate = self.model.rate
-        rows = np.flatnonzero(rate)
-        cost = np.einsum("i,ij->j", rate[rows], draw.duration[rows]) if len(rows) else 0.0
-        out: np.ndarray = np.zeros(draw.duration.shape[1]) + cost + draw.risk_cost.sum(axis=0)
-        return out
+        work = self.project_vt.work_at(finish) - self.finish_zero
+        return model.tally(draw, finish, work, critical.sum(axis=1), hits)
 
 
 def plan_batches(iterations: int, size: int) -> list[int]:
