@@ -150,7 +150,7 @@ class TaskSpec(Spec):
     ev_method: EvMethodName = "percent_complete"
     steps: list[StepSpec] = Field(default_factory=list)
     cost: Annotated[FixedCostSpec, BeforeValidator(fixed_cost)] | None = None
-    priority: int = Field(500, ge=1, le=1000)
+    priority: int = Field(500, ge=1, le=1000, strict=True)  # `true` is not priority 1
     calendar: Id | None = None
     notes: str = ""
 

@@ -86,6 +86,7 @@ STRUCTURE = [
         "after-not-list",
     ),
     param(Case("invalid_type", plan(TASK + "    milestone: maybe\n"), "maybe"), "bool"),
+    param(Case("invalid_type", plan(TASK + "    priority: true\n"), "true"), "priority-bool"),
     param(
         Case("invalid_type", HEAD + "  hours_per_day: lots\n" + TASK, "lots"),
         "hours-per-day",
