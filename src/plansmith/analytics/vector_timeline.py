@@ -22,29 +22,23 @@ class VectorTimeline:
         self._read()
 
     def _read(self) -> None:
-        tl = self.timeline  # its compiled arrays, read in place (array('q') is a buffer)
-        if self._source is tl._starts:  # still the same compilation
+        starts, ends, cum, cum_end = self.timeline.intervals()  # array('q'): read in place
+        if self._source is starts:  # still the same compilation
             return
-        self._source = tl._starts
-        self.starts = np.frombuffer(tl._starts, dtype=np.int64)
-        self.ends = np.frombuffer(tl._ends, dtype=np.int64)
-        self.cum = np.frombuffer(tl._cum, dtype=np.int64)
-        self.cum_end = np.frombuffer(tl._cum_end, dtype=np.int64)
+        self._source = starts
+        self.starts = np.frombuffer(starts, dtype=np.int64)
+        self.ends = np.frombuffer(ends, dtype=np.int64)
+        self.cum = np.frombuffer(cum, dtype=np.int64)
+        self.cum_end = np.frombuffer(cum_end, dtype=np.int64)
 
     def _cover_instants(self, t: np.ndarray) -> None:
-        tl = self.timeline
-        low, high = int(t.min()), int(t.max())
-        if low < tl._lo or high > tl._hi:  # outside the compiled range: let it grow
-            tl._cover_instant(low)
-            tl._cover_instant(high)
-            self._read()
+        self.timeline.cover(int(t.min()))
+        self.timeline.cover(int(t.max()))
+        self._read()
 
     def _cover_work(self, w: np.ndarray) -> None:
-        tl = self.timeline
-        low, high = int(w.min()), int(w.max())
-        if low <= tl._w_lo or high >= tl._w_hi:
-            tl._cover_work(low - 1, high + 1)
-            self._read()
+        self.timeline.cover_work(int(w.min()), int(w.max()))
+        self._read()
 
     def work_at(self, t: np.ndarray) -> np.ndarray:
         self._cover_instants(t)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from plansmith.cli.output import finish
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
+from plansmith.cli.output import OutputFormat, finish
 
 
 def register(app: typer.Typer) -> None:
@@ -23,8 +17,8 @@ def register(app: typer.Typer) -> None:
 def cba(
     file: Annotated[Path, typer.Argument(help="The cost-benefit file (YAML).", show_default=False)],
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="table or json")
-    ] = Format.TABLE,
+        OutputFormat, typer.Option("--format", "-f", help="table or json")
+    ] = OutputFormat.TABLE,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
@@ -48,7 +42,7 @@ def cba(
     finish(
         ok=outcome.ok,
         diagnostics=outcome.diagnostics,
-        as_json=output_format is Format.JSON,
+        as_json=output_format is OutputFormat.JSON,
         output=output,
         to_json=outcome.to_json,
         table=lambda console: print_cba(console, outcome, cash_flows=cash_flows),

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from plansmith.cli import cba, money, risk
-from plansmith.cli.output import cannot_write, finish
+from plansmith.cli.output import OutputFormat, cannot_write, finish
 from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
 from plansmith.services.planning import (
@@ -43,11 +43,6 @@ PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_defa
 risk.register(app)
 money.register(app)
 cba.register(app)
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class LevelChoice(StrEnum):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,20 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from plansmith.cli.output import finish
+from plansmith.cli.output import OutputFormat, finish
 from plansmith.cli.render import print_diagnostics
 
 if TYPE_CHECKING:
     from plansmith.services.money import MoneyOutcome
 
 
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table or json")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 
 baseline_app = typer.Typer(help="Save and compare baselines (kept next to the plan).")
@@ -37,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
 
 def budget(
-    plan: PlanArg, output_format: FormatOpt = Format.TABLE, output: OutputOpt = None
+    plan: PlanArg, output_format: FormatOpt = OutputFormat.TABLE, output: OutputOpt = None
 ) -> None:
     """Planned cost by phase, category and month against the budget lines; the cash flow."""
     from plansmith.io.money_json import budget_to_json, money
@@ -87,7 +81,7 @@ def evm(
     record: Annotated[
         bool, typer.Option("--record", help="Keep these figures for the S-curve series.")
     ] = False,
-    output_format: FormatOpt = Format.TABLE,
+    output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """Earned value and earned schedule at the status date."""
@@ -165,7 +159,7 @@ def baseline_compare(
     second: Annotated[
         str | None, typer.Argument(help="Baseline to compare with (default: the current plan).")
     ] = None,
-    output_format: FormatOpt = Format.TABLE,
+    output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """Date and cost variance per task between two baselines (or a baseline and the plan)."""
@@ -248,7 +242,7 @@ def _date(text: str | None) -> date | None:
 
 def _emit(
     outcome: MoneyOutcome,
-    output_format: Format,
+    output_format: OutputFormat,
     output: Path | None,
     table: Any,
     to_json: Any,
@@ -263,7 +257,7 @@ def _emit(
     finish(
         ok=outcome.ok,
         diagnostics=outcome.diagnostics,
-        as_json=output_format is Format.JSON,
+        as_json=output_format is OutputFormat.JSON,
         output=output,
         to_json=document,
         table=table,

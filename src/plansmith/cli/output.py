@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +19,13 @@ from rich.console import Console
 
 from plansmith.cli.render import print_diagnostics
 from plansmith.domain.diagnostics import Diagnostic
+
+
+class OutputFormat(StrEnum):
+    """``--format``: every command prints a table or writes JSON."""
+
+    TABLE = "table"
+    JSON = "json"
 
 
 def finish(

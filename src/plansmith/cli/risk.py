@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from plansmith.cli.output import finish
+from plansmith.cli.output import OutputFormat, finish
 from plansmith.domain.model import Project
 from plansmith.io.schedule_json import TIME_FORMAT
 
@@ -19,17 +19,12 @@ if TYPE_CHECKING:
     from plansmith.services.risk import RiskOutcome
 
 
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
 class Level(StrEnum):
     FAST = "fast"
 
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table or json")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Same seed, same answer.")]
 
@@ -65,7 +60,7 @@ def simulate(
     schedules: Annotated[
         int, typer.Option("--schedules", min=1, help="Schedules per leveled iteration.")
     ] = 20,
-    output_format: FormatOpt = Format.TABLE,
+    output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """Monte Carlo schedule risk: finish and cost percentiles, criticality and sensitivity."""
@@ -86,7 +81,7 @@ def estimate(
     plan: PlanArg,
     iterations: Annotated[int, typer.Option("--iterations", "-n", min=1)] = 2000,
     seed: SeedOpt = 0,
-    output_format: FormatOpt = Format.TABLE,
+    output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """PERT totals, and the schedule and budget reserve needed for P80 and P90."""
@@ -97,7 +92,9 @@ def estimate(
     _finish(outcome, output_format, output, _print_estimate)
 
 
-def _finish(outcome: RiskOutcome, output_format: Format, output: Path | None, table: Any) -> None:
+def _finish(
+    outcome: RiskOutcome, output_format: OutputFormat, output: Path | None, table: Any
+) -> None:
     from plansmith.io.simulation_json import simulation_to_json
 
     def to_json() -> dict[str, Any]:
@@ -109,7 +106,7 @@ def _finish(outcome: RiskOutcome, output_format: Format, output: Path | None, ta
     finish(
         ok=outcome.ok,
         diagnostics=outcome.diagnostics,
-        as_json=output_format is Format.JSON,
+        as_json=output_format is OutputFormat.JSON,
         output=output,
         to_json=to_json,
         table=lambda console: table(console, outcome),

@@ -300,6 +300,16 @@ class Timeline:
         if not self._lo <= t <= self._hi:
             self._cover_instant(t)
 
+    def cover_work(self, first: int, last: int) -> None:
+        """Compile the range holding work numbers ``first`` to ``last``."""
+        if first <= self._w_lo or last >= self._w_hi:
+            self._cover_work(first - 1, last + 1)
+
+    def intervals(self) -> tuple[array[int], array[int], array[int], array[int]]:
+        """The compiled interval starts, ends, and W at each start and end: what batched
+        look-ups (a simulation's) search in place. A new tuple of arrays after each growth."""
+        return self._starts, self._ends, self._cum, self._cum_end
+
     def _cover_instant(self, t: int) -> None:
         while t < self._lo:
             self._grow(before=True)

@@ -97,10 +97,9 @@ def save_plan_baseline(path: str | Path, name: str, *, force: bool = False) -> M
     costed, diagnostics, plan = cost_plan_file(path)
     if costed is None:
         return MoneyOutcome(plan, None, diagnostics)
-    try:
-        existing = load_baselines(Path(path))
-    except BaselineFileError as exc:
-        return MoneyOutcome(plan, None, (*diagnostics, error("baseline_file_invalid", str(exc))))
+    existing = _saved(path)
+    if isinstance(existing, Diagnostic):
+        return MoneyOutcome(plan, None, (*diagnostics, existing))
     if name in existing and not force:
         problem = error(
             "baseline_exists",
@@ -149,10 +148,9 @@ def compare_plan_baselines(path: str | Path, first: str | None, second: str | No
     costed, diagnostics, plan = cost_plan_file(path)
     if costed is None:
         return MoneyOutcome(plan, None, diagnostics)
-    try:
-        saved = load_baselines(Path(path))
-    except BaselineFileError as exc:
-        return MoneyOutcome(plan, None, (*diagnostics, error("baseline_file_invalid", str(exc))))
+    saved = _saved(path)
+    if isinstance(saved, Diagnostic):
+        return MoneyOutcome(plan, None, (*diagnostics, saved))
     if first is None:
         if not saved:
             problem = error("unknown_baseline", "no baselines saved yet: run 'baseline save' first")
@@ -166,9 +164,7 @@ def compare_plan_baselines(path: str | Path, first: str | None, second: str | No
         elif name in saved:
             chosen.append(saved[name])
         else:
-            known = ", ".join(saved) or "none"
-            problem = error("unknown_baseline", f"no baseline '{name}' (saved: {known})")
-            return MoneyOutcome(plan, None, (*diagnostics, problem))
+            return MoneyOutcome(plan, None, (*diagnostics, _unknown(name, saved)))
     return MoneyOutcome(plan, (chosen[0], chosen[1]), diagnostics, {"costed": costed})
 
 
@@ -192,15 +188,15 @@ def evm_plan_file(
             ("project",),
         )
         return MoneyOutcome(plan, None, (*diagnostics, plan.source.place(problem)))
+    saved = _saved(path) if baseline else {}
     try:
-        saved = load_baselines(Path(path)) if baseline else {}
         history = load_status_history(Path(path))
     except BaselineFileError as exc:
-        return MoneyOutcome(plan, None, (*diagnostics, error("baseline_file_invalid", str(exc))))
+        saved = error("baseline_file_invalid", str(exc))
+    if isinstance(saved, Diagnostic):
+        return MoneyOutcome(plan, None, (*diagnostics, saved))
     if baseline is not None and baseline not in saved:
-        known = ", ".join(saved) or "none"
-        problem = error("unknown_baseline", f"no baseline '{baseline}' (saved: {known})")
-        return MoneyOutcome(plan, None, (*diagnostics, problem))
+        return MoneyOutcome(plan, None, (*diagnostics, _unknown(baseline, saved)))
     chosen = saved[baseline] if baseline else baseline_of(costed, "current")
     planned = {task_id: t.days for task_id, t in chosen.tasks.items() if t.days}
     planned_finish = datetime.strptime(chosen.finish, TIME_FORMAT)
@@ -234,6 +230,19 @@ def working_days(project: Project, last: date) -> list[date]:
             out.append(day)
         day += timedelta(days=1)
     return out
+
+
+def _saved(path: str | Path) -> dict[str, Baseline] | Diagnostic:
+    """The plan's saved baselines, or the problem with a damaged baselines file."""
+    try:
+        return load_baselines(Path(path))
+    except BaselineFileError as exc:
+        return error("baseline_file_invalid", str(exc))
+
+
+def _unknown(name: str, saved: dict[str, Baseline]) -> Diagnostic:
+    known = ", ".join(saved) or "none"
+    return error("unknown_baseline", f"no baseline '{name}' (saved: {known})")
 
 
 def _located(plan: LoadedPlan, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
