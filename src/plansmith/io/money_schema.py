@@ -6,10 +6,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 from pydantic_core import PydanticCustomError
 
-from plansmith.io.schema_types import Amount, Day, Id, Spec, lowercase, percent
+from plansmith.io.schema_types import (
+    Amount,
+    Day,
+    Id,
+    Spec,
+    decimal_text,
+    lowercase,
+    percent,
+    percent_text,
+)
 
 CategoryName = Annotated[
     Literal[
@@ -27,7 +36,7 @@ EvMethodName = Annotated[
     Literal["percent_complete", "0/100", "50/50", "weighted_milestones"],
     BeforeValidator(lowercase),
 ]
-Percent = Annotated[Decimal, BeforeValidator(percent)]
+Percent = Annotated[Decimal, BeforeValidator(percent), PlainSerializer(percent_text)]
 
 
 class RateChangeSpec(Spec):
@@ -48,7 +57,9 @@ def fixed_cost(value: Any) -> Any:
 
 class StepSpec(Spec):
     name: str
-    weight: Decimal = Field(Decimal(1), gt=0, allow_inf_nan=False)
+    weight: Annotated[Decimal, PlainSerializer(decimal_text)] = Field(
+        Decimal(1), gt=0, allow_inf_nan=False
+    )
     done: bool = False
 
 
@@ -71,7 +82,9 @@ class ActualSpec(Spec):
     task: Id
     date: Day
     resource: Id | None = None
-    hours: Decimal | None = Field(None, gt=0, le=24, allow_inf_nan=False)
+    hours: Annotated[Decimal, PlainSerializer(decimal_text)] | None = Field(
+        None, gt=0, le=24, allow_inf_nan=False
+    )
     cost: Amount | None = None
     overtime: bool = False
 

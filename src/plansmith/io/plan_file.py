@@ -46,6 +46,8 @@ class LoadedPlan:
     source: YamlSource
     project: Project | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    spec: PlanSpec | None = None  # what the file says, for storing it (None if unreadable)
+    pool: PoolSpec | None = None  # the shared pool file it names, read
 
     @property
     def ok(self) -> bool:
@@ -81,12 +83,24 @@ def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
         diagnostics.extend(problems)
         if pool is None:
             return LoadedPlan(source, None, [source.place(d) for d in diagnostics])
+    return _built(source, spec, pool, diagnostics)
+
+
+def load_plan_spec(spec: PlanSpec, name: str) -> LoadedPlan:
+    """A plan that is already a checked spec (one kept in the database): built and checked as a
+    file would be; diagnostics keep their document paths and point at ``name``."""
+    return _built(YamlSource(name, ""), spec, None, [])
+
+
+def _built(
+    source: YamlSource, spec: PlanSpec, pool: PoolSpec | None, diagnostics: list[Diagnostic]
+) -> LoadedPlan:
     builder = _ProjectBuilder(spec, pool)
     project = builder.build()
     diagnostics.extend(builder.diagnostics)
     if project is not None:
         source.know_tasks({task.origin: task.id for task in project.tasks})
-    return LoadedPlan(source, project, [source.place(d) for d in diagnostics])
+    return LoadedPlan(source, project, [source.place(d) for d in diagnostics], spec, pool)
 
 
 class _ProjectBuilder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag
 
 from plansmith.io.schema_types import (
     Amount,
@@ -36,8 +36,8 @@ class CostRangeSpec(Spec):
 
 def _form(value: Any) -> str:
     """One value or a three-point range: only the form written is checked, so a bad value is
-    one problem, not one per form it failed to be."""
-    return "range" if isinstance(value, dict) else "single"
+    one problem, not one per form it failed to be. Also asked when writing, with the model."""
+    return "range" if isinstance(value, dict | BaseModel) else "single"
 
 
 ScheduleImpact = Annotated[

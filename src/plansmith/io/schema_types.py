@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
 )
 from pydantic_core import PydanticCustomError
@@ -168,11 +169,52 @@ def _duration_text(value: Any) -> Any:
     return value
 
 
+# Each type also prints itself the way a plan file writes it, so that a spec's ``model_dump`` is
+# a plan document again (JSON-compatible values only): see :mod:`plansmith.io.plan_writer`.
+
+
+def _day_text(value: date) -> str:
+    return value.isoformat()
+
+
+def _instant_text(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    return value.isoformat()
+
+
+def _date_entry(value: DateRange) -> str | dict[str, str]:
+    if value.first == value.last:
+        if not value.name:
+            return value.first.isoformat()
+        return {"date": value.first.isoformat(), "name": value.name}
+    entry = {"from": value.first.isoformat(), "to": value.last.isoformat()}
+    if value.name:
+        entry["name"] = value.name
+    return entry
+
+
+def _time_range_text(value: tuple[int, int]) -> str:
+    (h1, m1), (h2, m2) = divmod(value[0], 60), divmod(value[1], 60)
+    return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
+
+
+def decimal_text(value: Decimal) -> str:
+    """Written as text, so no digit is lost to a binary float on the way back."""
+    return str(value)
+
+
+def percent_text(value: Decimal) -> str:
+    return f"{format((value * 100).normalize(), 'f')}%"
+
+
 Id = Annotated[str, PlainValidator(_id)]
-Day = Annotated[date, PlainValidator(_date)]
-Instant = Annotated[date | datetime, PlainValidator(_instant)]
-DateEntry = Annotated[DateRange, PlainValidator(_date_range)]
-TimeRange = Annotated[tuple[int, int], PlainValidator(_time_range)]
+Day = Annotated[date, PlainValidator(_date), PlainSerializer(_day_text)]
+Instant = Annotated[date | datetime, PlainValidator(_instant), PlainSerializer(_instant_text)]
+DateEntry = Annotated[DateRange, PlainValidator(_date_range), PlainSerializer(_date_entry)]
+TimeRange = Annotated[
+    tuple[int, int], PlainValidator(_time_range), PlainSerializer(_time_range_text)
+]
 DayHours = Annotated[list[TimeRange], AfterValidator(_disjoint)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Durations stay text until the project's hours per day and week are known.
@@ -234,7 +276,12 @@ def percent(value: Any) -> Any:
     return fraction
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount), Field(ge=0, allow_inf_nan=False)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    Field(ge=0, allow_inf_nan=False),
+    PlainSerializer(decimal_text),
+]
 
 
 def _currency(value: str) -> str:

@@ -1,0 +1,54 @@
+"""Writing plans: a validated :class:`PlanSpec` back to a plan document and to YAML text.
+
+The schema's value types print themselves the way a plan file writes them (see
+:mod:`plansmith.io.schema_types`), so ``model_dump`` gives a plan document of plain JSON values;
+defaults are left out, as a person would. Reading the written text gives the same spec again,
+which is what makes database export, import and export give the same file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from plansmith.io.plan_schema import PlanSpec
+from plansmith.io.schema_types import Spec
+
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
+
+
+def spec_document(spec: Spec) -> dict[str, Any]:
+    """Any part of a plan (a task, a resource...) as the plan file writes it."""
+    return spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+
+def plan_document(spec: PlanSpec) -> dict[str, Any]:
+    return spec_document(spec)
+
+
+class _PlanDumper(yaml.CSafeDumper):
+    """Dates unquoted (the plan reader takes them as text either way), long text as blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _DATE_LIKE.match(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_str(value)
+
+
+_PlanDumper.add_representer(str, _represent_str)
+
+
+def plan_yaml(document: dict[str, Any]) -> str:
+    return yaml.dump(
+        document,
+        Dumper=_PlanDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
