@@ -32,7 +32,7 @@ class _PlanDumper(yaml.CSafeDumper):
     """Dates unquoted (the plan reader takes them as text either way), long text as blocks."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _PlanDumper, value: str) -> yaml.Node:
     if _DATE_LIKE.match(value):
         return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
     if "\n" in value:
