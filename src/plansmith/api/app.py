@@ -5,7 +5,26 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from plansmith.api import auth, projects
+from plansmith.api.errors import install_error_handlers
+from plansmith.api.items import item_router
 from plansmith.config import Settings
+from plansmith.io.money_schema import ActualSpec
+from plansmith.io.plan_schema import ResourceSpec
+from plansmith.io.risk_schema import RiskSpec
+from plansmith.services.item_kinds import (
+    ACTUALS,
+    ASSIGNMENTS,
+    CALENDARS,
+    DEPENDENCIES,
+    RESOURCES,
+    RISKS,
+    TASKS,
+    AssignmentItem,
+    CalendarItem,
+    DependencyItem,
+    TaskItem,
+)
 from plansmith.storage.database import Database
 
 
@@ -20,8 +39,23 @@ def build_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database or Database.connect(settings.database_url)
 
+    install_error_handlers(app)
+
     @app.get("/api/v1/health", tags=["server"])
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    app.include_router(auth.router, prefix="/api/v1")
+    app.include_router(projects.router, prefix="/api/v1")
+    for kind, plural, schema in (
+        (TASKS, "tasks", TaskItem),
+        (DEPENDENCIES, "dependencies", DependencyItem),
+        (ASSIGNMENTS, "assignments", AssignmentItem),
+        (RISKS, "risks", RiskSpec),
+        (ACTUALS, "actuals", ActualSpec),
+        (CALENDARS, "calendars", CalendarItem),
+        (RESOURCES, "resources", ResourceSpec),
+    ):
+        app.include_router(item_router(kind, plural, schema), prefix="/api/v1")
 
     return app

@@ -127,18 +127,15 @@ def _assign(value: Any) -> Any:
     return {"resource": value} if isinstance(value, (str, int)) else value
 
 
-class TaskSpec(Spec):
-    id: Id
-    name: str
-    children: list[TaskSpec] | None = None
+class TaskFields(Spec):
+    """A task's own fields: everything but its id, name, children, links and assignments (which
+    the database keeps as rows of their own, and the API edits as such)."""
+
     duration: DurationText | None = None
     effort: DurationText | None = None
     estimate: EstimateSpec | None = None
     distribution: Distribution = "pert"
     milestone: bool = False
-    after: list[Id] = Field(default_factory=list)
-    depends: list[DependencySpec] = Field(default_factory=list)
-    assign: list[Annotated[AssignSpec, BeforeValidator(_assign)]] = Field(default_factory=list)
     start_no_earlier_than: Instant | None = None
     finish_no_later_than: Instant | None = None
     must_start_on: Instant | None = None
@@ -153,6 +150,15 @@ class TaskSpec(Spec):
     priority: int = Field(500, ge=1, le=1000, strict=True)  # `true` is not priority 1
     calendar: Id | None = None
     notes: str = ""
+
+
+class TaskSpec(TaskFields):
+    id: Id
+    name: str
+    children: list[TaskSpec] | None = None
+    after: list[Id] = Field(default_factory=list)
+    depends: list[DependencySpec] = Field(default_factory=list)
+    assign: list[Annotated[AssignSpec, BeforeValidator(_assign)]] = Field(default_factory=list)
 
 
 class PoolSpec(Spec):

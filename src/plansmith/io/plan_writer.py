@@ -25,7 +25,24 @@ def spec_document(spec: Spec) -> dict[str, Any]:
 
 
 def plan_document(spec: PlanSpec) -> dict[str, Any]:
-    return spec_document(spec)
+    doc = spec_document(spec)
+    if "tasks" in doc:
+        doc["tasks"] = [_task_in_reading_order(task) for task in doc["tasks"]]
+    return doc
+
+
+_LEADING = ("id", "name")
+_TRAILING = ("after", "depends", "assign", "children")
+
+
+def _task_in_reading_order(task: dict[str, Any]) -> dict[str, Any]:
+    """Id and name first, links and children last, as a person writes a task."""
+    if "children" in task:
+        task = {**task, "children": [_task_in_reading_order(kid) for kid in task["children"]]}
+    head = {k: task[k] for k in _LEADING if k in task}
+    tail = {k: task[k] for k in _TRAILING if k in task}
+    body = {k: v for k, v in task.items() if k not in head and k not in tail}
+    return {**head, **body, **tail}
 
 
 class _PlanDumper(yaml.CSafeDumper):

@@ -1,0 +1,79 @@
+"""What every route needs, as ``Annotated`` dependencies: the request's one transaction, the
+signed-in user, the settings, and the version a client says it read (If-Match)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from plansmith.config import Settings
+from plansmith.errors import Invalid, NotSignedIn
+from plansmith.services.accounts import user_for_session, user_for_token
+from plansmith.storage.database import Database
+from plansmith.storage.tables import User
+
+SESSION_COOKIE = "plansmith_session"
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back when it
+    raises, so a failed request leaves nothing half-written."""
+    with _database(request).transaction() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_session)]
+AppSettings = Annotated[Settings, Depends(_settings)]
+AppDatabase = Annotated[Database, Depends(_database)]
+
+
+def _user(request: Request, session: DbSession) -> User:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(session, header[7:].strip())
+        if user is None:
+            raise NotSignedIn("this API token is unknown, expired or revoked")
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        user = user_for_session(session, cookie)
+        if user is not None:
+            return user
+    raise NotSignedIn("sign in, or send 'Authorization: Bearer <API token>'")
+
+
+CurrentUser = Annotated[User, Depends(_user)]
+
+
+def _if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The version from ``If-Match: "7"`` (weak tags and bare numbers accepted)."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    try:
+        return int(text)
+    except ValueError:
+        raise Invalid(
+            f'If-Match must be the ETag you read, such as "3"; got {if_match!r}',
+            code="invalid_if_match",
+        ) from None
+
+
+IfMatch = Annotated[int | None, Depends(_if_match)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
