@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from plansmith.cli import cba, money, risk
+from plansmith.cli import cba, money, risk, server
 from plansmith.cli.output import OutputFormat, cannot_write, finish
 from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
@@ -43,6 +43,7 @@ PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_defa
 risk.register(app)
 money.register(app)
 cba.register(app)
+server.register(app)
 
 
 class LevelChoice(StrEnum):
