@@ -8,6 +8,7 @@
     ├── Forbidden        403     signed in, but the role does not allow it
     ├── NotFound         404     no such thing, or not visible to this caller
     ├── Conflict         409     a stale version, a duplicate key, a pool disagreement
+    ├── TooLarge         413     an upload over the size limit
     ├── PreconditionRequired 428 an update without If-Match
     └── TooManyRequests  429     sign-in attempts over the limit
 
@@ -66,6 +67,11 @@ class Conflict(ServiceError):
 class PreconditionRequired(ServiceError):
     status = 428
     default_code = "if_match_required"
+
+
+class TooLarge(ServiceError):
+    status = 413
+    default_code = "upload_too_large"
 
 
 class TooManyRequests(ServiceError):

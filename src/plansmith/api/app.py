@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from plansmith.api import auth, projects
+from plansmith.api import actions, auth, projects
 from plansmith.api.errors import install_error_handlers
 from plansmith.api.items import item_router
 from plansmith.config import Settings
@@ -46,6 +46,7 @@ def build_app(settings: Settings, database: Database | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(auth.router, prefix="/api/v1")
+    app.include_router(actions.router, prefix="/api/v1")  # before /projects/{project}
     app.include_router(projects.router, prefix="/api/v1")
     for kind, plural, schema in (
         (TASKS, "tasks", TaskItem),

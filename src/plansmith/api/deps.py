@@ -28,10 +28,14 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back when it
-    raises, so a failed request leaves nothing half-written."""
-    with _database(request).transaction() as session:
+    raises, so a failed request leaves nothing half-written. GET requests only read."""
+    write = request.method not in READ_METHODS
+    with _database(request).transaction(write=write) as session:
         yield session
 
 

@@ -43,7 +43,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
+        problems: list[dict[str, Any]] = [
             {
                 "code": "invalid_value" if problem.get("type") != "missing" else "missing_key",
                 "severity": "error",
@@ -52,7 +52,7 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for problem in exc.errors()
         ]
-        first = problems[0]["message"] if problems else "the request is not valid"
+        first = str(problems[0]["message"]) if problems else "the request is not valid"
         return error_response(422, "invalid", first, problems)
 
     @app.exception_handler(HTTPException)

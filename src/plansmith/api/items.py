@@ -64,7 +64,7 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
     def pool_scope() -> t.Project | None:
         return None
 
-    Scope = Annotated[  # noqa: N806 - a type alias local to this router
+    Scope = Annotated[
         t.Project | None, Depends(project_scope if kind.project_scoped else pool_scope)
     ]
 
@@ -107,7 +107,9 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
         body: schema,  # type: ignore[valid-type]
         scope: Scope,
     ) -> dict[str, Any]:
-        document = body.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        document = body.model_dump(  # type: ignore[attr-defined]
+            mode="json", by_alias=True, exclude_defaults=True
+        )
         item = items.create_item(session, user, kind, scope, document)
         return answer(response, item)
 

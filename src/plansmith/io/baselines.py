@@ -59,7 +59,7 @@ def load_baselines(plan: Path) -> dict[str, Baseline]:
     if not isinstance(saved, dict):
         raise BaselineFileError(f"{baselines_path(plan)} is damaged: 'baselines' is not an object")
     try:
-        return {name: _baseline(name, body) for name, body in saved.items()}
+        return {name: baseline_from_json(name, body) for name, body in saved.items()}
     except (AttributeError, KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise BaselineFileError(f"{baselines_path(plan)} is damaged: {exc!r}") from None
 
@@ -69,7 +69,7 @@ def save_baseline(plan: Path, baseline: Baseline) -> Path:
     doc = _read(path)
     saved = doc.setdefault("baselines", {})
     saved.pop(baseline.name, None)  # a replaced baseline becomes the latest
-    saved[baseline.name] = _baseline_json(baseline)
+    saved[baseline.name] = baseline_to_json(baseline)
     doc["version"] = FORMAT_VERSION
     _write(path, doc)
     return path
@@ -98,7 +98,7 @@ def record_status(plan: Path, snapshot: dict[str, Any]) -> Path:
     return path
 
 
-def _baseline(name: str, body: dict[str, Any]) -> Baseline:
+def baseline_from_json(name: str, body: dict[str, Any]) -> Baseline:
     tasks = {
         task_id: BaselineTask(
             t["name"],
@@ -114,7 +114,7 @@ def _baseline(name: str, body: dict[str, Any]) -> Baseline:
     )
 
 
-def _baseline_json(baseline: Baseline) -> dict[str, Any]:
+def baseline_to_json(baseline: Baseline) -> dict[str, Any]:
     return {
         "saved": baseline.saved,
         "start": baseline.start,

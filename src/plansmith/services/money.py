@@ -64,7 +64,12 @@ def cost_plan_file(
     path: str | Path, status_date: date | None = None
 ) -> tuple[Costed | None, tuple[Diagnostic, ...], LoadedPlan]:
     """The plan as of its status date (or ``status_date``, which then replaces it)."""
-    plan = load_plan(path)
+    return cost_plan(load_plan(path), status_date)
+
+
+def cost_plan(
+    plan: LoadedPlan, status_date: date | None = None
+) -> tuple[Costed | None, tuple[Diagnostic, ...], LoadedPlan]:
     if plan.project is None or not plan.ok:
         return None, tuple(plan.diagnostics), plan
     written = plan.project
@@ -176,6 +181,31 @@ def evm_plan_file(
     record: bool = False,
 ) -> MoneyOutcome:
     costed, diagnostics, plan = cost_plan_file(path, status_date)
+    saved = _saved(path) if baseline else {}
+    try:
+        history = load_status_history(Path(path))
+    except BaselineFileError as exc:
+        saved = error("baseline_file_invalid", str(exc))
+    if isinstance(saved, Diagnostic):
+        return MoneyOutcome(plan, None, (*diagnostics, saved))
+    outcome = evm_of(costed, diagnostics, plan, saved, history, baseline)
+    if record and outcome.ok:
+        from plansmith.io.money_json import snapshot
+
+        outcome.extra["recorded"] = record_status(Path(path), snapshot(outcome.result))
+    return outcome
+
+
+def evm_of(
+    costed: Costed | None,
+    diagnostics: tuple[Diagnostic, ...],
+    plan: LoadedPlan,
+    saved: dict[str, Baseline],
+    history: list[dict[str, Any]],
+    baseline: str | None = None,
+) -> MoneyOutcome:
+    """Earned value of a costed plan against ``baseline`` (one of ``saved``; None: the plan as
+    it stands), with the recorded status ``history`` for the trend."""
     if costed is None:
         return MoneyOutcome(plan, None, diagnostics)
     project = costed.project
@@ -188,13 +218,6 @@ def evm_plan_file(
             ("project",),
         )
         return MoneyOutcome(plan, None, (*diagnostics, plan.source.place(problem)))
-    saved = _saved(path) if baseline else {}
-    try:
-        history = load_status_history(Path(path))
-    except BaselineFileError as exc:
-        saved = error("baseline_file_invalid", str(exc))
-    if isinstance(saved, Diagnostic):
-        return MoneyOutcome(plan, None, (*diagnostics, saved))
     if baseline is not None and baseline not in saved:
         return MoneyOutcome(plan, None, (*diagnostics, _unknown(baseline, saved)))
     chosen = saved[baseline] if baseline else baseline_of(costed, "current")
@@ -209,10 +232,6 @@ def evm_plan_file(
         project, planned, day, working_days(project, last), finish_day, remaining
     )
     extra: dict[str, Any] = {"baseline": chosen.name if baseline else None, "history": history}
-    if record:
-        from plansmith.io.money_json import snapshot
-
-        extra["recorded"] = record_status(Path(path), snapshot(report))
     return MoneyOutcome(plan, report, diagnostics, extra)
 
 

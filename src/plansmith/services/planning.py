@@ -69,7 +69,11 @@ def _located(plan: LoadedPlan, diagnostics: tuple[Diagnostic, ...]) -> tuple[Dia
 
 def schedule_plan_file(path: str | Path) -> PlanOutcome:
     """Load, check and schedule; problems come back as diagnostics, never as exceptions."""
-    plan = load_plan(path)
+    return schedule_plan(load_plan(path))
+
+
+def schedule_plan(plan: LoadedPlan) -> PlanOutcome:
+    """Check and schedule a loaded plan (from a file or the database)."""
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
     project, problems = _current(plan.project)
@@ -81,7 +85,10 @@ def schedule_plan_file(path: str | Path) -> PlanOutcome:
 
 def level_plan_file(path: str | Path, options: LevelingOptions) -> PlanOutcome:
     """Schedule with resource leveling: the outcome's result is the leveled schedule."""
-    plan = load_plan(path)
+    return level_plan(load_plan(path), options)
+
+
+def level_plan(plan: LoadedPlan, options: LevelingOptions) -> PlanOutcome:
     if plan.project is None or not plan.ok:
         return PlanOutcome(plan, None, tuple(plan.diagnostics))
     project, problems = _current(plan.project)

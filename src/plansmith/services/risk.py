@@ -42,7 +42,15 @@ def simulate_plan_file(
     """Load, check, and simulate ``options.iterations`` runs of the plan (leveled when
     ``leveling`` is given; with ``until_stable``, a duration such as "2h", in rounds until the
     P80 moves less than that); problems come back as diagnostics, never as exceptions."""
-    plan = load_plan(path)
+    return simulate_plan(load_plan(path), options, leveling, until_stable)
+
+
+def simulate_plan(
+    plan: LoadedPlan,
+    options: SimulationOptions,
+    leveling: LevelingOptions | None = None,
+    until_stable: str | None = None,
+) -> RiskOutcome:
     project = plan.project
     if project is None or not plan.ok:
         return RiskOutcome(plan, None, tuple(plan.diagnostics))

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = "plansmith.storage:migrations"
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, writer: bool = True, **options: Any) -> Engine:
+    """An engine; on SQLite, ``writer`` engines take the write lock when a transaction
+    begins, and reader engines never do (so reads run side by side under WAL)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin if writer else _sqlite_begin_deferred)
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
 
@@ -43,6 +45,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock at the start, so two writers queue on the busy
     # timeout instead of one failing with "database is locked" when it upgrades a read lock.
@@ -51,25 +57,41 @@ def _sqlite_begin(connection: Any) -> None:
 
 @dataclass
 class Database:
-    """One database: its engine and a session factory."""
+    """One database: its engine and session factories for writing and for reading.
+
+    On SQLite a read-only transaction must not take the write lock (or every request would
+    queue behind every other), and a transaction that writes must take it at the start (or a
+    read snapshot gone stale under a concurrent writer makes it fail outright); so there are
+    two engines on the one file. On PostgreSQL both are the same engine.
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
 
     @classmethod
     def connect(cls, url: str, **options: Any) -> Database:
         engine = make_engine(url, **options)
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        reader = make_engine(url, writer=False, **options) if url.startswith("sqlite") else engine
+        return cls(
+            engine,
+            sessionmaker(engine, expire_on_commit=False),
+            sessionmaker(reader, expire_on_commit=False),
+        )
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
         """A session whose work commits when the block ends normally and is rolled back
-        entirely otherwise."""
-        with self.sessions() as session, session.begin():
+        entirely otherwise. ``write=False`` promises to only read."""
+        factory = self.sessions if write else self.read_sessions
+        with factory() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        reader = self.read_sessions.kw.get("bind")
+        if reader is not None and reader is not self.engine:
+            reader.dispose()
 
 
 def alembic_config(engine: Engine) -> Config:
