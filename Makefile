@@ -18,7 +18,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 run: install
-	$(BIN)/plansmith schedule examples/datacentre-migration.yaml
+	$(BIN)/plansmith serve
 
 test: install system-deps
 	$(BIN)/pytest -q -m "not slow"
@@ -28,6 +28,11 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
+	@# The migrations must build exactly the declared tables: upgrade a fresh SQLite file, then
+	@# ask Alembic whether autogenerate would find anything left over.
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export PLANSMITH_DATA_DIR="$$tmp" PLANSMITH_DATABASE_URL="sqlite:///$$tmp/check.db" && \
+	$(BIN)/alembic upgrade head && $(BIN)/alembic check
 
 format: install
 	$(BIN)/ruff format src tests bench

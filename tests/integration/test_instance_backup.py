@@ -52,6 +52,10 @@ def fresh_database(database_url: str, tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def secrets_given(database: Database, tmp_path: Path) -> list[str]:
+    return _seed(database, tmp_path)
+
+
+def _seed(database: Database, tmp_path: Path) -> list[str]:
     """Fill ``database`` with an instance: the demo portfolio, an administrator with an API
     token, audit entries, a baseline, a task moved under a newer parent; returns the plaintext
     secrets that were handed out (which no backup may contain)."""
@@ -142,6 +146,27 @@ def test_backup_restore_backup_gives_the_same_document(
         restore(session, json.loads(backup_bytes(first)))
     second = _backup(fresh_database)
     assert _without_stamp(second) == _without_stamp(first)
+
+
+def test_a_backup_moves_between_backends(database: Database, tmp_path: Path) -> None:
+    # SQLite -> the backend under test -> SQLite: with PostgreSQL, both directions.
+    source = Database.connect(f"sqlite:///{tmp_path / 'source.db'}")
+    target = Database.connect(f"sqlite:///{tmp_path / 'target.db'}")
+    try:
+        upgrade(source.engine)
+        upgrade(target.engine)
+        _seed(source, tmp_path)
+        first = _backup(source)
+        with database.transaction() as session:
+            restore(session, first)
+        middle = _backup(database)
+        with target.transaction() as session:
+            restore(session, middle)
+        assert _without_stamp(middle) == _without_stamp(first)
+        assert _without_stamp(_backup(target)) == _without_stamp(first)
+    finally:
+        source.dispose()
+        target.dispose()
 
 
 def test_hashes_are_kept_and_secrets_are_not(database: Database, secrets_given: list[str]) -> None:

@@ -235,6 +235,7 @@ def _write(data: bytes, output: Path | None, *, private: bool) -> None:
     try:
         if private:
             fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # also when it replaces an existing file
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
         else:
