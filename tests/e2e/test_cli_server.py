@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -234,6 +235,21 @@ def test_an_older_schema_is_refused_with_the_command_that_fixes_it(
     assert "plansmith db upgrade" in caught.value.message
 
 
+def test_a_schema_from_a_newer_version_is_refused_without_advice_to_upgrade(
+    database: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    url = database.engine.url.render_as_string(hide_password=False)
+    with pytest.raises(ServiceError) as caught:
+        open_database(_settings(url, tmp_path))
+    assert caught.value.code == "schema_out_of_date"
+    assert "newer version" in caught.value.message
+    assert "db upgrade" not in caught.value.message
+
+
 def test_first_start_creates_the_admin_and_the_demo_once(
     database: Database, tmp_path: Path
 ) -> None:
@@ -256,6 +272,41 @@ def test_first_start_creates_the_admin_and_the_demo_once(
         )
         assert shared == 2  # one person on two projects: the shared pool
     assert first_start(database, settings) == []
+
+
+def test_deleting_the_demo_keeps_it_deleted(database: Database, tmp_path: Path) -> None:
+    from sqlalchemy import delete, func, select
+
+    from plansmith.storage import tables as t
+
+    settings = _settings("unused", tmp_path)
+    first_start(database, settings)
+    with database.transaction() as session:
+        session.execute(delete(t.Project))
+        session.add(  # what deleting a project through the API records
+            t.AuditEntry(
+                at=datetime.now(UTC), entity="project", entity_id=1, action="delete", old={}
+            )
+        )
+    assert first_start(database, settings) == []
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(t.Project)) == 0
+
+
+def test_a_demo_that_cannot_be_loaded_does_not_stop_the_server(
+    database: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import func, select
+
+    from plansmith.storage import tables as t
+
+    with database.transaction() as session:
+        session.add(t.Calendar(key="plant", name="", spec={"workdays": ["sat"]}))
+    lines = first_start(database, _settings("unused", tmp_path))
+    assert any(line.startswith("The demo portfolio was not loaded: ") for line in lines)
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(t.Project)) == 0
+        assert session.scalar(select(func.count()).select_from(t.User)) == 1
 
 
 def _free_port() -> int:

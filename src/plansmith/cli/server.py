@@ -130,20 +130,10 @@ def db_current() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Exit 0 when the schema is at the latest revision, 1 (saying what to run) when not."""
-    from plansmith.services.server import current_state
+    from plansmith.services.server import check_schema
 
     with operator_errors() as settings:
-        state = current_state(settings)
-    if not state.up_to_date:
-        Console(stderr=True).print(
-            f"error[schema_out_of_date]: the schema is at "
-            f"{state.current or 'none (empty database)'}, the latest is {state.head}; "
-            "run: plansmith db upgrade",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(1)
+        state = check_schema(settings)
     typer.echo(f"The database schema is up to date (revision {state.current}).")
 
 

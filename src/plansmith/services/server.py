@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import func, inspect, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -25,6 +26,7 @@ from plansmith.storage import tables as t
 from plansmith.storage.database import (
     Database,
     SchemaState,
+    alembic_config,
     downgrade,
     schema_state,
     upgrade,
@@ -51,18 +53,39 @@ def open_database(settings: Settings) -> Database:
             if not state.up_to_date and _brand_new_development_sqlite(database, settings, state):
                 upgrade(database.engine)
                 state = schema_state(database.engine)
+            require_current(database, state)
     except BaseException:
         database.dispose()
         raise
-    if not state.up_to_date:
-        database.dispose()
+    return database
+
+
+def require_current(database: Database, state: SchemaState) -> None:
+    """:class:`ServiceError` ``schema_out_of_date`` unless the schema is at the code's head,
+    saying what to do: upgrade an older schema; for one a newer Plansmith made, that version."""
+    if state.up_to_date:
+        return
+    if state.current is not None and not _known(database, state.current):
         raise ServiceError(
-            f"the database schema is at revision {state.current or 'none (empty database)'} "
-            f"but this version of Plansmith needs {state.head}; back it up, then run: "
-            "plansmith db upgrade",
+            f"the database schema is at revision {state.current}, which this version of "
+            f"Plansmith does not know (it needs {state.head}): a newer version has upgraded "
+            "it; run that version, or restore a backup made before the upgrade",
             code="schema_out_of_date",
         )
-    return database
+    raise ServiceError(
+        f"the database schema is at revision {state.current or 'none (empty database)'} "
+        f"but this version of Plansmith needs {state.head}; back it up, then run: "
+        "plansmith db upgrade",
+        code="schema_out_of_date",
+    )
+
+
+def _known(database: Database, revision: str) -> bool:
+    script = ScriptDirectory.from_config(alembic_config(database.engine))
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def _brand_new_development_sqlite(
@@ -77,8 +100,9 @@ def _brand_new_development_sqlite(
 
 
 def first_start(database: Database, settings: Settings) -> list[str]:
-    """Set up what a new instance needs (the administrator, and the demo portfolio while there
-    are no projects); returns the lines the operator must see, such as a generated password."""
+    """Set up what a new instance needs (the administrator, and the demo portfolio in a
+    database that has never held a project); returns the lines the operator must see, such as
+    a generated password."""
     from plansmith.services.accounts import ensure_admin
 
     lines: list[str] = []
@@ -90,16 +114,31 @@ def first_start(database: Database, settings: Settings) -> list[str]:
         )
         lines.append("It is shown only this once: sign in and change it.")
     if settings.load_demo:
-        from plansmith.services.demo import DEMO_PORTFOLIO, load_demo
-
-        with database.transaction() as session:
-            if not session.scalar(select(func.count()).select_from(t.Project)):
-                keys = [project.key for project in load_demo(session)]
-                lines.append(
-                    f"Loaded the demo portfolio '{DEMO_PORTFOLIO}': {', '.join(keys)} "
-                    "(set PLANSMITH_DEMO=0 to start empty)"
-                )
+        lines.extend(_demo_once(database))
     return lines
+
+
+def _demo_once(database: Database) -> list[str]:
+    """Load the demo into a database that has never held a project: none now, and no history
+    (deleting a project leaves audit entries), so deleting the demo keeps it deleted. The demo
+    is a convenience: if it cannot be loaded (its pool ids taken by other calendars), the
+    server starts anyway and says why."""
+    from plansmith.services.demo import DEMO_PORTFOLIO, load_demo
+
+    try:
+        with database.transaction() as session:
+            used = session.scalar(select(exists().select_from(t.Project))) or session.scalar(
+                select(exists().select_from(t.AuditEntry))
+            )
+            if used:
+                return []
+            keys = [project.key for project in load_demo(session)]
+    except ServiceError as exc:
+        return [f"The demo portfolio was not loaded: {exc.message}"]
+    return [
+        f"Loaded the demo portfolio '{DEMO_PORTFOLIO}': {', '.join(keys)} "
+        "(set PLANSMITH_DEMO=0 to start empty)"
+    ]
 
 
 # plansmith db ------------------------------------------------------------------------------
@@ -117,6 +156,16 @@ def roll_back(settings: Settings, revision: str) -> SchemaState:
 
 def current_state(settings: Settings) -> SchemaState:
     return _alembic(settings, lambda _database: None)
+
+
+def check_schema(settings: Settings) -> SchemaState:
+    """The state when the schema is at the latest revision; ``schema_out_of_date`` (saying
+    what to run) when not (``plansmith db check``)."""
+
+    def check(database: Database) -> None:
+        require_current(database, schema_state(database.engine))
+
+    return _alembic(settings, check)
 
 
 def _alembic(settings: Settings, step: Callable[[Database], None]) -> SchemaState:
