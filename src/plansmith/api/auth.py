@@ -37,6 +37,11 @@ class NewUser(BaseModel):
     is_admin: bool = False
 
 
+class NewPassword(BaseModel):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Field(max_length=1000)
+
+
 class NewToken(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     days: int | None = Field(None, ge=1, le=3660)
@@ -104,6 +109,21 @@ def sign_out(request: Request, session: DbSession) -> Response:
 @router.get("/auth/me", response_model=UserOut)
 def me(user: CurrentUser) -> dict[str, Any]:
     return _user(user)
+
+
+@router.put("/auth/password", status_code=204)
+def change_password(
+    body: NewPassword, request: Request, session: DbSession, user: CurrentUser
+) -> Response:
+    """A new password; the caller's other browser sessions end with the old one."""
+    accounts.change_password(
+        session,
+        user,
+        body.current_password,
+        body.new_password,
+        keep_session=request.cookies.get(SESSION_COOKIE),
+    )
+    return Response(status_code=204)
 
 
 @router.get("/auth/tokens", response_model=list[TokenOut])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from plansmith.config import Settings
 from plansmith.errors import Invalid, NotSignedIn
-from plansmith.services.accounts import user_for_session, user_for_token
+from plansmith.services.accounts import token_use_due, user_for_session, user_for_token
 from plansmith.storage.database import Database
 from plansmith.storage.tables import User
 
@@ -47,9 +47,14 @@ AppDatabase = Annotated[Database, Depends(_database)]
 def _user(request: Request, session: DbSession) -> User:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = user_for_token(session, header[7:].strip())
+        token = header[7:].strip()
+        writing = request.method not in READ_METHODS
+        user = user_for_token(session, token, record_use=writing)
         if user is None:
             raise NotSignedIn("this API token is unknown, expired or revoked")
+        if not writing and token_use_due(session, token):
+            with _database(request).transaction() as own:
+                user_for_token(own, token)
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

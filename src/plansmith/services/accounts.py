@@ -316,9 +316,12 @@ def issue_token(
     return row, token
 
 
-def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
+def user_for_token(
+    session: Session, token: str, *, now: datetime | None = None, record_use: bool = True
+) -> User | None:
     """The active user a valid (known, unrevoked, unexpired) API token belongs to, else None.
-    Records the use, so people can see which tokens are still needed."""
+    Records the use (at most every few minutes), so people can see which tokens are still
+    needed; ``record_use=False`` only reads (see :func:`token_use_due`)."""
     moment = _utc(now)
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None or _utc(row.expires_at) <= moment:
@@ -326,8 +329,23 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = moment
+    if record_use and _use_due(row, moment):
+        row.last_used_at = moment
     return user
+
+
+USE_RECORD_INTERVAL = timedelta(minutes=5)
+
+
+def _use_due(row: ApiToken, moment: datetime) -> bool:
+    return row.last_used_at is None or moment - _utc(row.last_used_at) >= USE_RECORD_INTERVAL
+
+
+def token_use_due(session: Session, token: str, *, now: datetime | None = None) -> bool:
+    """Whether a read-only request should record this token's use in a write of its own (a
+    request that only reads must not write, or SQLite readers would queue behind writers)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    return row is not None and _use_due(row, _utc(now))
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
