@@ -1,0 +1,638 @@
+"""Who may call what: every API route x every caller x their own project and another one.
+
+The routes come from the app itself (every ``APIRoute`` under ``/api/v1``), and
+:data:`EXPECTED` says, for each ``(method, path)``, the least a caller needs: ``public``, ``any
+signed-in user``, ``admin``, ``pool editor`` (an administrator, or an owner or manager of some
+project) or the least project role (the roles are nested: owner > manager > member > viewer >
+stakeholder, each allowed everything the next one is). A route missing from the table fails
+:func:`test_every_route_is_in_the_table`, so a new endpoint cannot go unchecked, and a table
+entry without a route fails too.
+
+Each route is called by an administrator, each of the five roles on project A, a signed-in user
+with no role ("outsider") and an anonymous caller, on project A and on project B (where only the
+administrator has a role). A request is built per route to be valid (a fresh item to change or
+delete, the If-Match its creation returned), so an allowed caller must get a 2xx; a role lacking
+the action gets 403 ``forbidden``, a caller with no role on the project 404 ``not_found``
+(another project's data looks absent), and an anonymous caller 401 ``not_signed_in``.
+
+The full matrix runs on SQLite and on PostgreSQL (skipped, with the reason, when no server
+answers). One pair of projects serves each backend (module-scoped), so the whole file stays
+fast; each allowed call that changes something gets a fresh target of its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, text
+
+from plansmith.api.app import build_app
+from plansmith.config import Settings
+from plansmith.services import accounts
+from plansmith.services.access import Role, grant
+from plansmith.storage import tables as t
+from plansmith.storage.database import Database, upgrade
+from tests.api.conftest import Api
+from tests.conftest import PG_ADMIN_URL
+
+PUBLIC = "public"
+SIGNED_IN = "any signed-in user"
+ADMIN = "admin"
+POOL_EDITOR = "pool editor"  # an administrator, or an owner or manager of some project
+
+Rule = str | Role
+
+# From the least to the most: each role may do everything the ones before it may.
+LADDER = (Role.STAKEHOLDER, Role.VIEWER, Role.MEMBER, Role.MANAGER, Role.OWNER)
+
+V1 = "/api/v1"
+P = f"{V1}/projects/{{project}}"
+
+EXPECTED: dict[tuple[str, str], Rule] = {
+    ("GET", f"{V1}/health"): PUBLIC,
+    ("POST", f"{V1}/auth/sign-in"): PUBLIC,
+    ("POST", f"{V1}/auth/sign-out"): PUBLIC,
+    ("GET", f"{V1}/auth/me"): SIGNED_IN,
+    ("PUT", f"{V1}/auth/password"): SIGNED_IN,
+    ("GET", f"{V1}/auth/tokens"): SIGNED_IN,
+    ("POST", f"{V1}/auth/tokens"): SIGNED_IN,
+    ("DELETE", f"{V1}/auth/tokens/{{token_id}}"): SIGNED_IN,
+    ("GET", f"{V1}/users"): SIGNED_IN,
+    ("POST", f"{V1}/users"): ADMIN,
+    ("GET", f"{V1}/portfolios"): SIGNED_IN,
+    ("POST", f"{V1}/portfolios"): ADMIN,
+    ("GET", f"{V1}/portfolios/{{key}}"): SIGNED_IN,
+    ("PATCH", f"{V1}/portfolios/{{key}}"): ADMIN,
+    ("DELETE", f"{V1}/portfolios/{{key}}"): ADMIN,
+    ("GET", f"{V1}/projects"): SIGNED_IN,
+    ("POST", f"{V1}/projects"): SIGNED_IN,
+    ("POST", f"{V1}/projects/import"): SIGNED_IN,
+    ("GET", P): Role.STAKEHOLDER,
+    ("PATCH", P): Role.MANAGER,
+    ("DELETE", P): Role.OWNER,
+    ("GET", f"{P}/members"): Role.VIEWER,
+    ("PUT", f"{P}/members"): Role.MANAGER,
+    ("DELETE", f"{P}/members/{{user_id}}"): Role.MANAGER,
+    ("GET", f"{P}/history"): Role.VIEWER,
+    ("POST", f"{P}/schedule"): Role.VIEWER,
+    ("POST", f"{P}/level"): Role.VIEWER,
+    ("POST", f"{P}/simulate"): Role.VIEWER,
+    ("GET", f"{P}/evm"): Role.STAKEHOLDER,
+    ("GET", f"{P}/export"): Role.VIEWER,
+    ("GET", f"{P}/baselines"): Role.VIEWER,
+    ("POST", f"{P}/baselines"): Role.MANAGER,
+    ("GET", f"{P}/baselines/{{name}}"): Role.VIEWER,
+    ("DELETE", f"{P}/baselines/{{name}}"): Role.MANAGER,
+    # Plan items: anyone who reads the plan lists and reads them; owners and managers change
+    # them. (A member changes progress on, and books time against, their own tasks only:
+    # tested separately below, since the matrix's targets are nobody's tasks.)
+    **{
+        (method, f"{P}/{plural}{suffix}"): rule
+        for plural in ("tasks", "dependencies", "assignments", "risks", "actuals")
+        for method, suffix, rule in (
+            ("GET", "", Role.VIEWER),
+            ("POST", "", Role.MANAGER),
+            ("GET", "/{key}", Role.VIEWER),
+            ("PATCH", "/{key}", Role.MANAGER),
+            ("DELETE", "/{key}", Role.MANAGER),
+        )
+    },
+    # The shared pool: everyone signed in reads it; administrators, owners and managers edit.
+    **{
+        (method, f"{V1}/{plural}{suffix}"): rule
+        for plural in ("calendars", "resources")
+        for method, suffix, rule in (
+            ("GET", "", SIGNED_IN),
+            ("POST", "", POOL_EDITOR),
+            ("GET", "/{key}", SIGNED_IN),
+            ("PATCH", "/{key}", POOL_EDITOR),
+            ("DELETE", "/{key}", POOL_EDITOR),
+        )
+    },
+}
+
+CALLERS = ("admin", *(role.value for role in Role), "outsider", "anonymous")
+PASSWORD = "correct horse battery"  # what Api.user gives every account
+# The member is a person in saas-launch.yaml's pool (resource be-dev-1), so they own her tasks.
+MEMBER_EMAIL = "sofia.marin@lumen-analytics.example"
+MEMBER_RESOURCE = "be-dev-1"
+
+OTHER_PLAN = """\
+project:
+  id: {key}
+  name: Another customer's project
+  start: 2027-03-01
+calendars:
+  perm-week:
+    workdays: [mon, tue, wed, thu, fri]
+    hours: ["09:00-17:00"]
+resources:
+  - id: perm-tester
+    name: Permission tester
+    calendar: perm-week
+tasks:
+  - id: alpha
+    name: Alpha
+    duration: 2d
+    calendar: perm-week
+    assign: [perm-tester]
+  - id: beta
+    name: Beta
+    duration: 1d
+    calendar: perm-week
+    after: [alpha]
+"""
+
+
+def _app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute) and (context.path or "").startswith(V1):
+            found.update((method, context.path) for method in context.methods or ())
+    return found
+
+
+def _routes() -> set[tuple[str, str]]:
+    """The app's routes, read from an app built on a database it never opens."""
+    settings = Settings(
+        database_url="sqlite://",
+        data_dir=Path("."),
+        secret_key="s" * 48,
+        production=False,
+        load_demo=False,
+    )
+    database = Database.connect("sqlite://")
+    try:
+        return _app_routes(build_app(settings, database))
+    finally:
+        database.dispose()
+
+
+ROUTES = sorted(_routes(), key=lambda route: (route[1], route[0]))
+
+
+# The world: two projects, one user per role on the first ------------------------------------
+
+
+@dataclass
+class World:
+    api: Api
+    own: str  # project A: every role below has it
+    other: str  # project B: only the administrator (an owner of everything) sees it
+    headers: dict[str, dict[str, str]]
+    emails: dict[str, str]
+    _counter: Iterator[int] = field(default_factory=itertools.count)
+    _samples: dict[tuple[str, str | None], str] = field(default_factory=dict)
+
+    @property
+    def client(self) -> TestClient:
+        return self.api.client
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers["admin"]
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._counter)}"
+
+    def post(self, url: str, body: Any) -> tuple[dict[str, Any], str]:
+        reply = self.client.post(url, json=body, headers=self.admin)
+        assert reply.status_code == 201, (url, body, reply.text)
+        return reply.json(), reply.headers.get("ETag", "")
+
+    def etag(self, url: str) -> str:
+        reply = self.client.get(url, headers=self.admin)
+        assert reply.status_code == 200, (url, reply.text)
+        return reply.headers["ETag"]
+
+    def user_id(self, email: str) -> int:
+        with self.api.database.transaction() as session:
+            found = session.scalar(select(t.User.id).where(t.User.email == email))
+        assert found is not None
+        return found
+
+    def grant(self, project: str, email: str, role: Role) -> None:
+        user_id = self.user_id(email)
+        with self.api.database.transaction() as session:
+            project_id = session.scalar(select(t.Project.id).where(t.Project.key == project))
+            assert project_id is not None
+            grant(session, project_id, user_id, role)
+
+    def new_user(self) -> str:
+        email = f"{self.fresh('someone')}@perm.example"
+        self.api.user(email)
+        return email
+
+    # Plan items: created as the administrator, so every caller's target is fresh.
+
+    def item_url(self, plural: str, project: str | None) -> str:
+        return f"{V1}/{plural}" if project is None else f"{V1}/projects/{project}/{plural}"
+
+    def make(self, plural: str, project: str | None) -> tuple[str, str]:
+        """A new item of this kind: its key in URLs and its ETag."""
+        document, etag = self.post(
+            self.item_url(plural, project), ITEM_BODIES[plural](self, project)
+        )
+        return str(document["id"]), etag
+
+    def sample(self, plural: str, project: str | None) -> str:
+        """One item of this kind to read, made once."""
+        if (plural, project) not in self._samples:
+            self._samples[plural, project] = self.make(plural, project)[0]
+        return self._samples[plural, project]
+
+    def teammate(self, project: str | None) -> str:
+        """A resource already on the project's team (one from elsewhere in the pool may bring
+        a calendar the project lacks: see test_assigning_a_pool_resource_keeps_the_plan_valid)."""
+        return "qa" if project == self.own else "perm-tester"
+
+    def baseline(self, project: str) -> str:
+        name = self.fresh("perm-baseline")
+        self.post(f"{V1}/projects/{project}/baselines", {"name": name})
+        return name
+
+
+ITEM_BODIES: dict[str, Callable[[World, str | None], dict[str, Any]]] = {
+    "tasks": lambda w, _: {
+        "id": w.fresh("perm-task"),
+        "name": "Permission probe",
+        "duration": "1d",
+    },
+    "dependencies": lambda w, p: {
+        "predecessor": w.make("tasks", p)[0],
+        "task": w.make("tasks", p)[0],
+    },
+    "assignments": lambda w, p: {"task": w.make("tasks", p)[0], "resource": w.teammate(p)},
+    "risks": lambda w, _: {
+        "id": w.fresh("perm-risk"),
+        "title": "Permission probe",
+        "probability": 0.1,
+        "impact": {"cost": 100},
+    },
+    "actuals": lambda w, p: {"task": w.make("tasks", p)[0], "date": "2027-03-02", "cost": 100},
+    "calendars": lambda w, _: {
+        "id": w.fresh("perm-cal"),
+        "workdays": ["mon", "tue"],
+        "hours": ["09:00-17:00"],
+    },
+    "resources": lambda w, _: {"id": w.fresh("perm-res"), "name": "Permission probe"},
+}
+ITEM_PATCHES: dict[str, dict[str, Any]] = {
+    "tasks": {"duration": "2d"},
+    "dependencies": {"lag": "1d"},
+    "assignments": {"units": 0.5},
+    "risks": {"probability": 0.2},
+    "actuals": {"cost": 200},
+    "calendars": {"name": "Renamed"},
+    "resources": {"capacity": 2},
+}
+
+
+@contextmanager
+def _database_url(backend: str, directory: Path, postgres_unavailable: str | None) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'plansmith.db'}"
+        return
+    if postgres_unavailable:
+        pytest.skip(postgres_unavailable)
+    name = f"plansmith_test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_unavailable: str | None,
+) -> Iterator[World]:
+    directory = tmp_path_factory.mktemp(f"permissions-{request.param}")
+    with _database_url(request.param, directory, postgres_unavailable) as url:
+        database = Database.connect(url)
+        upgrade(database.engine)
+        settings = Settings(
+            database_url=url,
+            data_dir=directory,
+            secret_key="s" * 48,
+            production=False,
+            load_demo=False,
+            login_attempts_per_minute=10_000,  # every caller signs in; no limit is tested here
+        )
+        try:
+            with TestClient(build_app(settings, database)) as client:
+                api = Api(client, database, settings)
+                own = api.import_example("saas-launch.yaml")
+                other = "perm-other"
+                from plansmith.services.projects import import_plan_text
+
+                with database.transaction() as session:
+                    import_plan_text(session, OTHER_PLAN.format(key=other), "other.yaml")
+                emails = {
+                    "admin": "admin@perm.example",
+                    "outsider": "outsider@perm.example",
+                    **{role.value: f"{role.value}@perm.example" for role in Role},
+                    Role.MEMBER.value: MEMBER_EMAIL,
+                }
+                headers = {
+                    "admin": api.user(emails["admin"], admin=True),
+                    "outsider": api.user(emails["outsider"]),
+                    "anonymous": {},
+                    **{role.value: api.member(emails[role.value], own, role) for role in Role},
+                }
+                yield World(api, own, other, headers, emails)
+        finally:
+            database.dispose()
+
+
+# One request per route ------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    world: World
+    project: str | None  # the project in the URL, None for routes outside projects
+    side: str  # "own" (project A), "other" (project B) or "none"
+    caller: str
+
+
+@dataclass
+class Call:
+    params: dict[str, str] = field(default_factory=dict)  # the path's
+    json: Any = None
+    content: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    # Undoes what a successful call left behind that would change other cases (a project the
+    # caller now owns would make them a pool editor).
+    cleanup: Callable[[httpx.Response], None] | None = None
+
+
+Builder = Callable[[Case], Call]
+
+
+def _signed_in_as(case: Case) -> str:
+    """The caller's e-mail (an anonymous caller signs in as the outsider)."""
+    return case.world.emails["outsider" if case.caller == "anonymous" else case.caller]
+
+
+def _revoke_own_token(case: Case) -> Call:
+    w = case.world
+    user_id = w.user_id(_signed_in_as(case))
+    with w.api.database.transaction() as session:
+        user = session.get(t.User, user_id)
+        assert user is not None
+        row, _ = accounts.issue_token(session, w.api.settings, user, "to revoke")
+        token_id = row.id
+    return Call(params={"token_id": str(token_id)})
+
+
+def _changed_project(case: Case) -> Call:
+    w = case.world
+    etag = w.etag(f"{V1}/projects/{case.project}")
+    return Call(json={"name": w.fresh("Renamed")}, headers={"If-Match": etag})
+
+
+def _deleted_project(case: Case) -> Call:
+    """A new project per call, where the caller has the role they have on A (on the "own"
+    side), so deleting it costs the other cases nothing."""
+    w = case.world
+    key = w.fresh("perm-doomed")
+    w.post(f"{V1}/projects", {"id": key, "name": "Doomed", "start": "2027-01-04"})
+    if case.side == "own" and case.caller in {role.value for role in Role}:
+        w.grant(key, w.emails[case.caller], Role(case.caller))
+    return Call(params={"project": key}, headers={"If-Match": w.etag(f"{V1}/projects/{key}")})
+
+
+def _removed_member(case: Case) -> Call:
+    w = case.world
+    email = w.new_user()
+    assert case.project is not None
+    w.grant(case.project, email, Role.VIEWER)
+    return Call(params={"user_id": str(w.user_id(email))})
+
+
+def _forget_project(world: World) -> Callable[[httpx.Response], None]:
+    def forget(reply: httpx.Response) -> None:
+        url = f"{V1}/projects/{reply.json()['id']}"
+        gone = world.client.delete(url, headers={**world.admin, "If-Match": world.etag(url)})
+        assert gone.status_code == 204, gone.text
+
+    return forget
+
+
+def _created_project(case: Case) -> Call:
+    key = case.world.fresh("perm-new")
+    return Call(
+        json={"id": key, "name": "Probe", "start": "2027-01-04"},
+        cleanup=_forget_project(case.world),
+    )
+
+
+def _imported(case: Case) -> Call:
+    key = case.world.fresh("perm-import")
+    return Call(
+        content=OTHER_PLAN.format(key=key).replace("perm-", f"{key}-"),
+        headers={"Content-Type": "application/yaml"},
+        cleanup=_forget_project(case.world),
+    )
+
+
+def _changed_portfolio(case: Case) -> Call:
+    w = case.world
+    key = w.fresh("perm-portfolio")
+    _, etag = w.post(f"{V1}/portfolios", {"id": key, "name": "Probe"})
+    return Call(params={"key": key}, json={"name": "Renamed"}, headers={"If-Match": etag})
+
+
+def _deleted_portfolio(case: Case) -> Call:
+    call = _changed_portfolio(case)
+    return Call(params=call.params, headers=call.headers)
+
+
+def _sample_portfolio(case: Case) -> Call:
+    w = case.world
+    if ("portfolios", None) not in w._samples:
+        key = w.fresh("perm-portfolio")
+        w.post(f"{V1}/portfolios", {"id": key, "name": "Probe"})
+        w._samples["portfolios", None] = key
+    return Call(params={"key": w._samples["portfolios", None]})
+
+
+def _sample_baseline(case: Case) -> Call:
+    w = case.world
+    assert case.project is not None
+    if ("baselines", case.project) not in w._samples:
+        w._samples["baselines", case.project] = w.baseline(case.project)
+    return Call(params={"name": w._samples["baselines", case.project]})
+
+
+def _item_builders(plural: str, scoped: bool) -> dict[tuple[str, str], Builder]:
+    base = f"{P}/{plural}" if scoped else f"{V1}/{plural}"
+
+    def created(case: Case) -> Call:
+        return Call(json=ITEM_BODIES[plural](case.world, case.project))
+
+    def read(case: Case) -> Call:
+        return Call(params={"key": case.world.sample(plural, case.project)})
+
+    def changed(case: Case) -> Call:
+        key, etag = case.world.make(plural, case.project)
+        return Call(params={"key": key}, json=ITEM_PATCHES[plural], headers={"If-Match": etag})
+
+    def deleted(case: Case) -> Call:
+        key, etag = case.world.make(plural, case.project)
+        return Call(params={"key": key}, headers={"If-Match": etag})
+
+    return {
+        ("POST", base): created,
+        ("GET", f"{base}/{{key}}"): read,
+        ("PATCH", f"{base}/{{key}}"): changed,
+        ("DELETE", f"{base}/{{key}}"): deleted,
+    }
+
+
+# Routes not listed here are called with their {project} filled in and no body.
+BUILDERS: dict[tuple[str, str], Builder] = {
+    ("POST", f"{V1}/auth/sign-in"): lambda c: Call(
+        json={"email": _signed_in_as(c), "password": PASSWORD}
+    ),
+    ("POST", f"{V1}/auth/tokens"): lambda c: Call(json={"name": "probe", "days": 1}),
+    ("PUT", f"{V1}/auth/password"): lambda c: Call(
+        json={"current_password": PASSWORD, "new_password": PASSWORD}
+    ),
+    ("DELETE", f"{V1}/auth/tokens/{{token_id}}"): _revoke_own_token,
+    ("POST", f"{V1}/users"): lambda c: Call(
+        json={"email": f"{c.world.fresh('new')}@perm.example", "password": PASSWORD}
+    ),
+    ("POST", f"{V1}/portfolios"): lambda c: Call(
+        json={"id": c.world.fresh("perm-portfolio"), "name": "Probe"}
+    ),
+    ("GET", f"{V1}/portfolios/{{key}}"): _sample_portfolio,
+    ("PATCH", f"{V1}/portfolios/{{key}}"): _changed_portfolio,
+    ("DELETE", f"{V1}/portfolios/{{key}}"): _deleted_portfolio,
+    ("POST", f"{V1}/projects"): _created_project,
+    ("POST", f"{V1}/projects/import"): _imported,
+    ("PATCH", P): _changed_project,
+    ("DELETE", P): _deleted_project,
+    ("PUT", f"{P}/members"): lambda c: Call(json={"email": c.world.new_user(), "role": "viewer"}),
+    ("DELETE", f"{P}/members/{{user_id}}"): _removed_member,
+    ("POST", f"{P}/level"): lambda c: Call(
+        json={"mode": "fast", "time_limit": 0.1, "schedules": 1}
+    ),
+    ("GET", f"{P}/evm"): lambda c: Call(query={"status_date": "2027-03-15"}),
+    ("POST", f"{P}/simulate"): lambda c: Call(json={"iterations": 20, "seed": 1}),
+    ("POST", f"{P}/baselines"): lambda c: Call(json={"name": c.world.fresh("perm-baseline")}),
+    ("GET", f"{P}/baselines/{{name}}"): _sample_baseline,
+    ("DELETE", f"{P}/baselines/{{name}}"): lambda c: Call(
+        params={"name": c.world.baseline(c.project or "")}
+    ),
+    **_item_builders("tasks", True),
+    **_item_builders("dependencies", True),
+    **_item_builders("assignments", True),
+    **_item_builders("risks", True),
+    **_item_builders("actuals", True),
+    **_item_builders("calendars", False),
+    **_item_builders("resources", False),
+}
+
+# Builders whose request depends on who calls (the others are reused while callers are refused).
+PER_CALLER = {
+    ("POST", f"{V1}/auth/sign-in"),
+    ("DELETE", f"{V1}/auth/tokens/{{token_id}}"),
+    ("DELETE", P),
+}
+
+
+def expected(rule: Rule, caller: str, side: str) -> int | None:
+    """The status a caller must get (None: any 2xx)."""
+    if caller == "anonymous":
+        return None if rule == PUBLIC else 401
+    if rule in (PUBLIC, SIGNED_IN) or caller == "admin":
+        return None
+    if rule == ADMIN:
+        return 403
+    if rule == POOL_EDITOR:
+        return None if caller in (Role.OWNER, Role.MANAGER) else 403
+    assert isinstance(rule, Role)
+    if side == "other" or caller == "outsider":
+        return 404
+    return None if LADDER.index(Role(caller)) >= LADDER.index(rule) else 403
+
+
+CODES = {401: "not_signed_in", 403: "forbidden", 404: "not_found"}
+
+
+def test_every_route_is_in_the_table() -> None:
+    missing = sorted(set(ROUTES) - set(EXPECTED))
+    assert not missing, f"routes with no expectation in EXPECTED (add them): {missing}"
+
+
+def test_the_table_names_only_real_routes() -> None:
+    stale = sorted(set(EXPECTED) - set(ROUTES))
+    assert not stale, f"EXPECTED names routes the app does not have: {stale}"
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p[len(V1) :]}" for m, p in ROUTES])
+def test_who_may_call_each_route(world: World, method: str, path: str) -> None:
+    rule = EXPECTED.get((method, path))
+    if rule is None:
+        pytest.fail(f"{method} {path} is not in EXPECTED")
+    build = BUILDERS.get((method, path), lambda case: Call())
+    sides = (
+        (("own", world.own), ("other", world.other)) if "{project}" in path else (("none", None),)
+    )
+    wrong: list[str] = []
+    for side, project in sides:
+        call: Call | None = None
+        for caller in CALLERS:
+            case = Case(world, project, side, caller)
+            if call is None or (method, path) in PER_CALLER:
+                call = build(case)
+            params = {"project": project or "", **call.params}
+            url = path.format(**params)
+            reply = world.client.request(
+                method,
+                url,
+                params=call.query,
+                json=call.json,
+                content=call.content,
+                headers={**world.headers[caller], **call.headers},
+            )
+            want = expected(rule, caller, side)
+            if want is None:
+                ok = 200 <= reply.status_code < 300
+                if ok:
+                    if call.cleanup is not None:
+                        call.cleanup(reply)
+                    call = None  # it may have used up its target: build the next one afresh
+            else:
+                body = (
+                    reply.json()
+                    if reply.headers.get("content-type", "").startswith("application/json")
+                    else {}
+                )
+                ok = reply.status_code == want and body.get("code") == CODES[want]
+            if not ok:
+                wrong.append(
+                    f"{caller:>11} on {side:<5} {method} {url}: wanted "
+                    f"{want or '2xx'}, got {reply.status_code} {reply.text[:200]}"
+                )
+    assert not wrong, f"{method} {path} (least: {rule}):\n" + "\n".join(wrong)
