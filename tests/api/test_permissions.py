@@ -636,3 +636,172 @@ def test_who_may_call_each_route(world: World, method: str, path: str) -> None:
                     f"{want or '2xx'}, got {reply.status_code} {reply.text[:200]}"
                 )
     assert not wrong, f"{method} {path} (least: {rule}):\n" + "\n".join(wrong)
+
+
+# What the matrix cannot show ------------------------------------------------------------------
+
+
+def _tasks_of(world: World, resource: str, *, assigned: bool) -> list[str]:
+    """Keys of A's tasks assigned to ``resource`` (or assigned, but not to it)."""
+    reply = world.client.get(
+        f"{V1}/projects/{world.own}/assignments", params={"limit": 500}, headers=world.admin
+    )
+    assert reply.status_code == 200, reply.text
+    mine = {a["task"] for a in reply.json()["items"] if a["resource"] == resource}
+    if assigned:
+        return sorted(mine)
+    return sorted({a["task"] for a in reply.json()["items"]} - mine)
+
+
+def _patch_task(world: World, who: str, key: str, patch: dict[str, Any]) -> httpx.Response:
+    url = f"{V1}/projects/{world.own}/tasks/{key}"
+    headers = {**world.headers[who], "If-Match": world.etag(url)}
+    return world.client.patch(url, json=patch, headers=headers)
+
+
+def test_a_member_updates_progress_on_their_own_tasks_only(world: World) -> None:
+    own, theirs = (
+        _tasks_of(world, MEMBER_RESOURCE, assigned=True)[0],
+        _tasks_of(world, MEMBER_RESOURCE, assigned=False)[0],
+    )
+    progress = {"progress": "0%", "notes": "Started on the schema; blocked on review."}
+    allowed = _patch_task(world, "member", own, progress)
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["notes"] == progress["notes"]
+    for key, patch in (
+        (theirs, progress),  # not their task
+        (own, {"duration": "9d"}),  # their task, but the plan itself
+        (own, {**progress, "name": "Renamed"}),  # progress mixed with a plan field
+    ):
+        refused = _patch_task(world, "member", key, patch)
+        assert refused.status_code == 403, (key, patch, refused.text)
+        assert refused.json()["code"] == "forbidden"
+    # The same progress field is refused to a viewer even on the member's task.
+    viewer = _patch_task(world, "viewer", own, progress)
+    assert (viewer.status_code, viewer.json()["code"]) == (403, "forbidden")
+
+
+def test_a_member_books_time_on_their_own_tasks_only(world: World) -> None:
+    own = _tasks_of(world, MEMBER_RESOURCE, assigned=True)[0]
+    theirs = _tasks_of(world, MEMBER_RESOURCE, assigned=False)[0]
+    url = f"{V1}/projects/{world.own}/actuals"
+    member = world.headers["member"]
+    booking = {"date": "2027-03-01", "hours": 4, "resource": MEMBER_RESOURCE}
+    created = world.client.post(url, json={**booking, "task": own}, headers=member)
+    assert created.status_code == 201, created.text
+    refused = world.client.post(url, json={**booking, "task": theirs}, headers=member)
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    elsewhere = world.client.post(
+        f"{V1}/projects/{world.other}/actuals", json={**booking, "task": "alpha"}, headers=member
+    )
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "not_found")
+    gone = world.client.delete(
+        f"{url}/{created.json()['id']}", headers={**member, "If-Match": created.headers["ETag"]}
+    )
+    assert gone.status_code == 204, gone.text
+
+
+def test_a_member_corrects_their_own_booking(world: World) -> None:
+    own = _tasks_of(world, MEMBER_RESOURCE, assigned=True)[0]
+    url = f"{V1}/projects/{world.own}/actuals"
+    member = world.headers["member"]
+    booking = {"task": own, "date": "2027-03-02", "hours": 4, "resource": MEMBER_RESOURCE}
+    created = world.client.post(url, json=booking, headers=member)
+    assert created.status_code == 201, created.text
+    changed = world.client.patch(
+        f"{url}/{created.json()['id']}",
+        json={"hours": 6},
+        headers={**member, "If-Match": created.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["hours"] in ("6", 6)
+
+
+def test_items_named_by_number_can_be_changed(world: World) -> None:
+    """Dependencies, assignments and actuals are named by their row id, which their documents
+    carry but their schemas do not; a change must still validate."""
+    wrong = []
+    for plural in ("dependencies", "assignments", "actuals"):
+        key, etag = world.make(plural, world.own)
+        url = f"{V1}/projects/{world.own}/{plural}/{key}"
+        reply = world.client.patch(
+            url, json=ITEM_PATCHES[plural], headers={**world.admin, "If-Match": etag}
+        )
+        if reply.status_code != 200:
+            wrong.append(f"PATCH {url} {ITEM_PATCHES[plural]}: {reply.status_code} {reply.text}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_another_project_looks_exactly_like_no_project(world: World) -> None:
+    """An outsider cannot tell another customer's project from one that does not exist: same
+    status, code and message (the key aside), and no internal id."""
+    outsider = world.headers["outsider"]
+    for suffix in ("", "/tasks", "/tasks/alpha", "/members", "/export"):
+        real = world.client.get(f"{V1}/projects/{world.other}{suffix}", headers=outsider)
+        absent = world.client.get(f"{V1}/projects/no-such-project{suffix}", headers=outsider)
+        assert real.status_code == absent.status_code == 404, (suffix, real.text, absent.text)
+        assert real.json()["code"] == absent.json()["code"] == "not_found"
+        assert real.json()["message"].replace(world.other, "KEY") == absent.json()[
+            "message"
+        ].replace("no-such-project", "KEY"), (suffix, real.json(), absent.json())
+
+
+def test_project_lists_show_only_the_callers_projects(world: World) -> None:
+    def keys(caller: str) -> set[str]:
+        reply = world.client.get(
+            f"{V1}/projects", params={"limit": 500}, headers=world.headers[caller]
+        )
+        assert reply.status_code == 200, reply.text
+        return {p["id"] for p in reply.json()["items"]} & {world.own, world.other}
+
+    assert keys("admin") == {world.own, world.other}
+    for role in Role:
+        assert keys(role.value) == {world.own}, role
+    assert keys("outsider") == set()
+
+
+def test_nobody_revokes_someone_elses_token(world: World) -> None:
+    viewer_id = world.user_id(world.emails["viewer"])
+    with world.api.database.transaction() as session:
+        user = session.get(t.User, viewer_id)
+        assert user is not None
+        row, token = accounts.issue_token(session, world.api.settings, user, "the viewer's")
+        token_id = row.id
+    for caller in ("outsider", "owner", "admin"):
+        reply = world.client.delete(f"{V1}/auth/tokens/{token_id}", headers=world.headers[caller])
+        assert (reply.status_code, reply.json()["code"]) == (404, "not_found"), caller
+    still = world.client.get(f"{V1}/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert still.status_code == 200
+
+
+def test_assigning_a_pool_resource_keeps_the_plan_valid(world: World) -> None:
+    """A resource from the shared pool brings its calendar along: a project that books
+    perm-tester (whose calendar only project B uses so far) still schedules."""
+    key = world.fresh("perm-pooled")
+    world.post(f"{V1}/projects", {"id": key, "name": "Pooled", "start": "2027-03-01"})
+    base = f"{V1}/projects/{key}"
+    world.post(f"{base}/tasks", {"id": "work", "name": "Work", "duration": "2d"})
+    before = world.client.post(f"{base}/schedule", headers=world.admin)
+    assert before.status_code == 200, before.text
+    world.post(f"{base}/assignments", {"task": "work", "resource": "perm-tester"})
+    after = world.client.post(f"{base}/schedule", headers=world.admin)
+    assert after.status_code == 200, after.text
+
+
+def test_a_task_on_a_pool_calendar_keeps_the_plan_valid(world: World) -> None:
+    """A task put on a calendar of the pool that the project does not declare: either the
+    calendar joins the project or the change is refused; the plan must not be left broken."""
+    key = world.fresh("perm-pooled")
+    world.post(f"{V1}/projects", {"id": key, "name": "Pooled", "start": "2027-03-01"})
+    base = f"{V1}/projects/{key}"
+    created = world.client.post(
+        f"{base}/tasks",
+        json={"id": "work", "name": "Work", "duration": "2d", "calendar": "perm-week"},
+        headers=world.admin,
+    )
+    if created.status_code == 422:
+        assert created.json()["code"] == "unknown_calendar", created.text
+        return
+    assert created.status_code == 201, created.text
+    scheduled = world.client.post(f"{base}/schedule", headers=world.admin)
+    assert scheduled.status_code == 200, scheduled.text
