@@ -266,6 +266,14 @@ def _broken(document: dict[str, Any], how: str) -> Any:
     if how == "bad_date":
         rows = [{**tables["projects"][0], "start": "next monday"}]
         return {**document, "tables": {**tables, "projects": rows}}
+    if how == "wrong_type":
+        rows = [{**tables["projects"][0], "name": 42}]
+        return {**document, "tables": {**tables, "projects": rows}}
+    if how == "bool_for_a_number":
+        rows = [{**tables["portfolios"][0], "version": True}]
+        return {**document, "tables": {**tables, "portfolios": rows}}
+    if how == "no_revision":
+        return {k: v for k, v in document.items() if k != "revision"}
     if how == "dangling_reference":
         return {**document, "tables": {**tables, "users": []}}  # tokens point at no user
     raise AssertionError(how)
@@ -279,17 +287,33 @@ def _broken(document: dict[str, Any], how: str) -> Any:
         "unknown_table",
         "extra_column",
         "bad_date",
+        "wrong_type",
+        "bool_for_a_number",
+        "no_revision",
         "dangling_reference",
     ],
 )
 def test_a_broken_backup_is_refused_and_nothing_is_written(
-    database: Database, fresh_database: Database, secrets_given: list[str], how: str
+    database: Database, good_backup: dict[str, Any], how: str
 ) -> None:
-    document = _broken(_backup(database), how)
-    with pytest.raises(Invalid) as caught, fresh_database.transaction() as session:
+    document = _broken(good_backup, how)
+    with pytest.raises(Invalid) as caught, database.transaction() as session:
         restore(session, document)
     assert caught.value.code == "invalid_backup"
-    assert all(rows == [] for rows in _backup(fresh_database)["tables"].values())
+    assert all(rows == [] for rows in _backup(database)["tables"].values())
+
+
+@pytest.fixture(scope="module")
+def good_backup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A backup of a seeded instance, made once for the tests that break it."""
+    folder = tmp_path_factory.mktemp("good")
+    source = Database.connect(f"sqlite:///{folder / 'source.db'}")
+    try:
+        upgrade(source.engine)
+        _seed(source, folder)
+        return _backup(source)
+    finally:
+        source.dispose()
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path: Path) -> None:

@@ -20,9 +20,22 @@ from typing import Any
 
 import orjson
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Date, DateTime, Table, exists, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    exists,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from plansmith.errors import Conflict, Invalid
 from plansmith.storage.tables import Base
@@ -34,7 +47,13 @@ Row = dict[str, Any]
 
 
 def backup(session: Session) -> dict[str, Any]:
-    """Every row of every table, as JSON values, with the format version and the revision."""
+    """Every row of every table, as JSON values, with the format version and the revision.
+
+    Call it first thing in a transaction: on PostgreSQL the tables are read from one snapshot
+    (repeatable read), so rows written meanwhile by the server cannot leave a task in the backup
+    without its project. SQLite's transactions already hold the database still."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     tables: dict[str, list[Row]] = {}
     for table in Base.metadata.sorted_tables:
         order = [*table.primary_key.columns]
@@ -136,18 +155,34 @@ def _decoded(table: Table, row: Any) -> Row:
     for column in table.columns:
         value = row[column.name]
         if value is None:
-            continue
+            continue  # the database itself refuses a missing value where one is required
         try:
             if isinstance(column.type, DateTime):
-                out[column.name] = datetime.fromisoformat(value)
+                moment = datetime.fromisoformat(value)
+                out[column.name] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             elif isinstance(column.type, Date):
                 out[column.name] = date.fromisoformat(value)
+            elif not _fits(column.type, value):
+                raise TypeError
         except (TypeError, ValueError):
             raise Invalid(
-                f"'{value}' in {table.name}.{column.name} is not an ISO date or time",
+                f"{value!r} does not fit {table.name}.{column.name} ({column.type})",
                 code="invalid_backup",
             ) from None
     return out
+
+
+# What each column type takes from JSON. SQLite would store a wrong one without complaint, so
+# the restore checks; JSON columns take any JSON value.
+_PLAIN = ((Boolean, (bool,)), (Integer, (int,)), (Float, (int, float)), (String, (str,)))
+
+
+def _fits(kind: TypeEngine[Any], value: Any) -> bool:
+    for column_type, accepted in _PLAIN:
+        if isinstance(kind, column_type):
+            wrong_bool = isinstance(value, bool) and bool not in accepted
+            return isinstance(value, accepted) and not wrong_bool
+    return True
 
 
 def _checked(document: Any) -> dict[str, list[Any]]:
@@ -160,6 +195,9 @@ def _checked(document: Any) -> dict[str, list[Any]]:
             f"(this version of Plansmith reads {FORMAT_VERSION})",
             code="invalid_backup",
         )
+    revision = document.get("revision", "")
+    if revision is not None and not (isinstance(revision, str) and revision):
+        raise Invalid("the backup does not say its schema revision", code="invalid_backup")
     tables = document.get("tables")
     if not isinstance(tables, dict) or not all(isinstance(v, list) for v in tables.values()):
         raise Invalid("the backup's 'tables' is not a mapping of row lists", code="invalid_backup")
