@@ -116,3 +116,24 @@ def test_a_request_may_not_simulate_without_bound(
         with pytest.raises(Invalid) as caught:
             project_actions.simulate(session, user, project, options)
     assert caught.value.code == "too_many_iterations"
+
+
+def test_browser_sessions_sign_in_and_refuse_cross_site_changes(api: Api, project: str) -> None:
+    api.user("lena@example.com", admin=True)
+    signed = api.client.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "lena@example.com", "password": "correct horse battery"},
+    )
+    assert signed.status_code == 200, signed.text
+    assert api.client.get("/api/v1/auth/me").json()["email"] == "lena@example.com"
+    body = {"id": "from-browser", "name": "From the browser"}
+    url = f"/api/v1/projects/{project}/tasks"
+    elsewhere = api.client.post(url, json=body, headers={"Origin": "https://evil.example"})
+    assert elsewhere.status_code == 403
+    assert elsewhere.json()["code"] == "cross_site_request"
+    ours = api.client.post(url, json=body, headers={"Origin": "http://testserver"})
+    assert ours.status_code == 201, ours.text
+    nowhere = api.client.post(url, json={"id": "x", "name": "x"})  # no Origin: refused too
+    assert nowhere.status_code == 403
+    assert api.client.post("/api/v1/auth/sign-out").status_code == 204
+    assert api.client.get("/api/v1/auth/me").status_code == 401

@@ -15,16 +15,14 @@ from plansmith.io.risk_schema import RiskSpec
 from plansmith.services.item_kinds import (
     ACTUALS,
     ASSIGNMENTS,
-    CALENDARS,
     DEPENDENCIES,
-    RESOURCES,
     RISKS,
     TASKS,
     AssignmentItem,
-    CalendarItem,
     DependencyItem,
     TaskItem,
 )
+from plansmith.services.pool_kinds import CALENDARS, RESOURCES, CalendarItem
 from plansmith.storage.database import Database
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from plansmith.config import Settings
-from plansmith.errors import Invalid, NotSignedIn
+from plansmith.errors import Forbidden, Invalid, NotSignedIn
 from plansmith.services.accounts import token_use_due, user_for_session, user_for_token
 from plansmith.storage.database import Database
 from plansmith.storage.tables import User
@@ -60,8 +61,22 @@ def _user(request: Request, session: DbSession) -> User:
     if cookie:
         user = user_for_session(session, cookie)
         if user is not None:
+            _same_origin(request)
             return user
     raise NotSignedIn("sign in, or send 'Authorization: Bearer <API token>'")
+
+
+def _same_origin(request: Request) -> None:
+    """A browser's cookie goes with any site's request; a change made with it must come from
+    our own pages. The cookie is SameSite=Strict as well; this is the second lock."""
+    if request.method in READ_METHODS:
+        return
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None or urlsplit(origin).netloc != request.headers.get("host"):
+        raise Forbidden(
+            "a change with a browser session must come from this site's own pages",
+            code="cross_site_request",
+        )
 
 
 CurrentUser = Annotated[User, Depends(_user)]

@@ -17,9 +17,7 @@ from plansmith.errors import Invalid
 from plansmith.io.money_schema import ActualSpec
 from plansmith.io.plan_schema import (
     AssignSpec,
-    CalendarSpec,
     DependencySpec,
-    ResourceSpec,
     TaskFields,
 )
 from plansmith.io.plan_writer import spec_document
@@ -27,7 +25,6 @@ from plansmith.io.risk_schema import RiskSpec
 from plansmith.io.schema_types import Id
 from plansmith.services.items import PROGRESS_FIELDS, ItemKind
 from plansmith.storage import tables as t
-from plansmith.storage.plans import resource_document
 
 
 class TaskItem(TaskFields):
@@ -45,10 +42,6 @@ class DependencyItem(DependencySpec):
 
 class AssignmentItem(AssignSpec):
     task: Id
-
-
-class CalendarItem(CalendarSpec):
-    id: Id
 
 
 def _task(session: Session, project: t.Project, key: str, field: str) -> t.Task:
@@ -81,8 +74,39 @@ def _join_team(session: Session, project: t.Project, resource: t.Resource) -> No
         )
 
 
-def _key(session: Session, row_id: int) -> str:
-    return session.scalar(select(t.Task.key).where(t.Task.id == row_id)) or ""
+def _task_keys(session: Session, ids: set[int]) -> dict[int, str]:
+    """Task keys by row id, in one query (a page of rows names many tasks)."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(t.Task.id, t.Task.key).where(t.Task.id.in_(ids))).all())
+
+
+def _resource_keys(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = select(t.Resource.id, t.Resource.key).where(t.Resource.id.in_(ids))
+    return dict(session.execute(query).all())
+
+
+def _number_or_text(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _by_task(table: Any) -> Any:
+    """The ``task`` filter of links, assignments and bookings: a task id of the project."""
+
+    def filters(self: ItemKind, params: dict[str, str]) -> list[ColumnElement[bool]]:
+        if "task" not in params:
+            return []
+        keys = select(t.Task.id).where(t.Task.key == params["task"])
+        return [table.task_id.in_(keys)]
+
+    return filters
 
 
 class TaskKind(ItemKind):
@@ -90,15 +114,22 @@ class TaskKind(ItemKind):
     table = t.Task
     schema = TaskItem
     ident = "key"
-    sortable = {
+    sortable = {  # noqa: RUF012
         "position": t.Task.position,
         "key": t.Task.key,
         "name": t.Task.name,
         "id": t.Task.id,
-    }  # noqa: RUF012
+    }
 
     def document(self, session: Session, row: t.Task) -> dict[str, Any]:
-        parent = _key(session, row.parent_id) if row.parent_id is not None else None
+        return self.documents(session, [row])[0]
+
+    def documents(self, session: Session, rows: list[t.Task]) -> list[dict[str, Any]]:
+        keys = _task_keys(session, {r.parent_id for r in rows if r.parent_id is not None})
+        return [self._document(row, keys) for row in rows]
+
+    def _document(self, row: t.Task, keys: dict[int, str]) -> dict[str, Any]:
+        parent = keys.get(row.parent_id) if row.parent_id is not None else None
         return {
             "id": row.key,
             "name": row.name,
@@ -174,21 +205,23 @@ class DependencyKind(ItemKind):
     sortable = {"position": t.Dependency.position, "id": t.Dependency.id}  # noqa: RUF012
     default_sort = "id"
 
+    filters = _by_task(t.Dependency)
+
     def document(self, session: Session, row: t.Dependency) -> dict[str, Any]:
-        lag: Any = row.lag
-        for kind in (int, float):
-            try:
-                lag = kind(row.lag)
-                break
-            except ValueError:
-                pass
-        return {
-            "id": row.id,
-            "task": _key(session, row.task_id),
-            "predecessor": _key(session, row.predecessor_id),
-            "type": row.type,
-            "lag": lag,
-        }
+        return self.documents(session, [row])[0]
+
+    def documents(self, session: Session, rows: list[t.Dependency]) -> list[dict[str, Any]]:
+        keys = _task_keys(session, {r.task_id for r in rows} | {r.predecessor_id for r in rows})
+        return [
+            {
+                "id": row.id,
+                "task": keys.get(row.task_id, ""),
+                "predecessor": keys.get(row.predecessor_id, ""),
+                "type": row.type,
+                "lag": _number_or_text(row.lag),
+            }
+            for row in rows
+        ]
 
     def write(
         self, session: Session, project: t.Project | None, row: t.Dependency, spec: Any
@@ -241,19 +274,23 @@ class AssignmentKind(ItemKind):
     sortable = {"position": t.Assignment.position, "id": t.Assignment.id}  # noqa: RUF012
     default_sort = "id"
 
+    filters = _by_task(t.Assignment)
+
     def document(self, session: Session, row: t.Assignment) -> dict[str, Any]:
-        resource = session.get(t.Resource, row.resource_id)
-        units: Any = row.units
-        try:
-            units = float(row.units)
-        except ValueError:
-            pass
-        return {
-            "id": row.id,
-            "task": _key(session, row.task_id),
-            "resource": resource.key if resource is not None else None,
-            "units": units,
-        }
+        return self.documents(session, [row])[0]
+
+    def documents(self, session: Session, rows: list[t.Assignment]) -> list[dict[str, Any]]:
+        tasks = _task_keys(session, {r.task_id for r in rows})
+        resources = _resource_keys(session, {r.resource_id for r in rows})
+        return [
+            {
+                "id": row.id,
+                "task": tasks.get(row.task_id, ""),
+                "resource": resources.get(row.resource_id),
+                "units": _number_or_text(row.units),
+            }
+            for row in rows
+        ]
 
     def write(
         self, session: Session, project: t.Project | None, row: t.Assignment, spec: Any
@@ -295,15 +332,24 @@ class ActualKind(ItemKind):
     sortable = {"date": t.Actual.day, "position": t.Actual.position, "id": t.Actual.id}  # noqa: RUF012
     default_sort = "date"
 
+    filters = _by_task(t.Actual)
+
     def document(self, session: Session, row: t.Actual) -> dict[str, Any]:
-        resource = session.get(t.Resource, row.resource_id) if row.resource_id else None
-        return {
-            "id": row.id,
-            "task": _key(session, row.task_id),
-            "date": row.day.isoformat(),
-            **({"resource": resource.key} if resource is not None else {}),
-            **row.spec,
-        }
+        return self.documents(session, [row])[0]
+
+    def documents(self, session: Session, rows: list[t.Actual]) -> list[dict[str, Any]]:
+        tasks = _task_keys(session, {r.task_id for r in rows})
+        resources = _resource_keys(session, {r.resource_id for r in rows if r.resource_id})
+        return [
+            {
+                "id": row.id,
+                "task": tasks.get(row.task_id, ""),
+                "date": row.day.isoformat(),
+                **({"resource": resources[row.resource_id]} if row.resource_id else {}),
+                **row.spec,
+            }
+            for row in rows
+        ]
 
     def member_may_change(self, changed: set[str]) -> bool:
         return True  # their own bookings, on their own tasks
@@ -325,68 +371,5 @@ class ActualKind(ItemKind):
         }
 
 
-class CalendarKind(ItemKind):
-    entity = "calendar"
-    table = t.Calendar
-    schema = CalendarItem
-    ident = "key"
-    sortable = {"id": t.Calendar.key, "name": t.Calendar.name}  # noqa: RUF012
-    default_sort = "id"
-    project_scoped = False
-
-    def document(self, session: Session, row: t.Calendar) -> dict[str, Any]:
-        return {"id": row.key, **({"name": row.name} if row.name else {}), **row.spec}
-
-    def write(
-        self, session: Session, project: t.Project | None, row: t.Calendar, spec: Any
-    ) -> None:
-        item: CalendarItem = spec
-        if row.id is not None and item.id != row.key:
-            raise Invalid("a calendar's id cannot change", code="id_immutable")
-        row.key, row.name = item.id, item.name
-        row.spec = {k: v for k, v in spec_document(item).items() if k not in {"id", "name"}}
-
-
-class ResourceKind(ItemKind):
-    entity = "resource"
-    table = t.Resource
-    schema = ResourceSpec
-    ident = "key"
-    sortable = {"id": t.Resource.key, "name": t.Resource.name, "kind": t.Resource.kind}  # noqa: RUF012
-    default_sort = "id"
-    project_scoped = False
-
-    def document(self, session: Session, row: t.Resource) -> dict[str, Any]:
-        return resource_document(row)
-
-    def filters(self, params: dict[str, str]) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if "kind" in params:
-            conditions.append(t.Resource.kind == params["kind"])
-        if "q" in params:
-            conditions.append(func.lower(t.Resource.name).contains(params["q"].lower()))
-        return conditions
-
-    def write(
-        self, session: Session, project: t.Project | None, row: t.Resource, spec: Any
-    ) -> None:
-        item: ResourceSpec = spec
-        if row.id is not None and item.id != row.key:
-            raise Invalid("a resource's id cannot change", code="id_immutable")
-        calendar = None
-        if item.calendar:
-            calendar = session.scalar(select(t.Calendar).where(t.Calendar.key == item.calendar))
-            if calendar is None:
-                raise Invalid(f"no calendar '{item.calendar}' in the pool", code="unknown_calendar")
-        row.key, row.name, row.kind, row.capacity = (
-            item.id,
-            item.name or "",
-            item.kind,
-            item.capacity,
-        )
-        row.calendar_id = calendar.id if calendar is not None else None
-        row.spec = {k: v for k, v in spec_document(item).items() if k != "id"}
-
-
 TASKS, DEPENDENCIES, ASSIGNMENTS = TaskKind(), DependencyKind(), AssignmentKind()
-RISKS, ACTUALS, CALENDARS, RESOURCES = RiskKind(), ActualKind(), CalendarKind(), ResourceKind()
+RISKS, ACTUALS = RiskKind(), ActualKind()

@@ -62,6 +62,10 @@ class ItemKind:
     def document(self, session: Session, row: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    def documents(self, session: Session, rows: list[Any]) -> list[dict[str, Any]]:
+        """Many rows' documents; kinds that name other rows look them all up at once."""
+        return [self.document(session, row) for row in rows]
+
     def write(self, session: Session, project: t.Project | None, row: Any, spec: Any) -> None:
         raise NotImplementedError
 
@@ -195,8 +199,9 @@ def list_items(
         )
     order = column.desc() if name.startswith("-") else column.asc()
     limit = max(1, min(limit, MAX_PAGE))
-    rows = session.scalars(query.order_by(order, kind.table.id).limit(limit).offset(offset))
-    items = [{**kind.document(session, row), "version": row.version} for row in rows]
+    rows = list(session.scalars(query.order_by(order, kind.table.id).limit(limit).offset(offset)))
+    documents = kind.documents(session, rows)
+    items = [{**doc, "version": row.version} for doc, row in zip(documents, rows, strict=True)]
     return Page(items, total, limit, offset)
 
 
