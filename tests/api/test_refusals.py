@@ -137,3 +137,15 @@ def test_browser_sessions_sign_in_and_refuse_cross_site_changes(api: Api, projec
     assert nowhere.status_code == 403
     assert api.client.post("/api/v1/auth/sign-out").status_code == 204
     assert api.client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_an_uploaded_plan_cannot_read_server_files(api: Api, admin: dict[str, str]) -> None:
+    plan = "project: {id: p, name: P, start: 2027-01-04}\npool: /etc/passwd\ntasks: []\n"
+    reply = api.client.post(
+        "/api/v1/projects/import",
+        content=plan.encode(),
+        headers={**admin, "Content-Type": "application/yaml"},
+    )
+    assert reply.status_code == 422
+    assert [d["code"] for d in reply.json()["diagnostics"]] == ["pool_not_allowed"]
+    assert "root" not in reply.text

@@ -163,7 +163,7 @@ async def import_(
 ) -> dict[str, str]:
     """A plan file (YAML) as a new project; whoever imports it becomes its owner."""
     text = await _limited_text(request, settings.upload_limit_bytes)
-    row = import_plan_text(session, text, "upload.yaml", portfolio)
+    row = import_plan_text(session, text, "upload.yaml", portfolio, pool_files=False)
     grant(session, row.id, user.id, Role.OWNER)
     return {"id": row.key, "name": row.name}
 

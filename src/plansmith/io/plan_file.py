@@ -63,7 +63,9 @@ def load_plan(path: str | Path) -> LoadedPlan:
     return load_plan_text(text, str(path))
 
 
-def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
+def load_plan_text(text: str, filename: str = "<plan>", *, pool_files: bool = True) -> LoadedPlan:
+    """``pool_files=False`` refuses a ``pool:`` reference instead of reading that file (for a
+    plan uploaded to the server, whose files are not the uploader's to read)."""
     source = YamlSource(filename, text)
     data, diagnostics = source.load()
     if data is None and not diagnostics:
@@ -78,6 +80,15 @@ def load_plan_text(text: str, filename: str = "<plan>") -> LoadedPlan:
         diagnostics.extend(pydantic_diagnostics(exc))
         return LoadedPlan(source, None, [source.place(d) for d in diagnostics])
     pool = None
+    if spec.pool is not None and not pool_files:
+        problem = error(
+            "pool_not_allowed",
+            "an uploaded plan cannot name a pool file: put its resources in the plan, or in "
+            "the server's shared pool",
+            "pool",
+            ("pool",),
+        )
+        return LoadedPlan(source, None, [source.place(d) for d in [*diagnostics, problem]], spec)
     if spec.pool is not None:
         pool, problems = load_pool(Path(filename).parent / spec.pool, ("pool",))
         diagnostics.extend(problems)

@@ -68,11 +68,17 @@ def store_checked(session: Session, plan: LoadedPlan, portfolio_key: str | None)
 
 
 def import_plan_text(
-    session: Session, text: str, filename: str, portfolio_key: str | None = None
+    session: Session,
+    text: str,
+    filename: str,
+    portfolio_key: str | None = None,
+    *,
+    pool_files: bool = True,
 ) -> t.Project:
     """Check the plan text and store it as a new project, in the caller's transaction. A
-    ``pool:`` file is read relative to ``filename``."""
-    return store_checked(session, accepted(load_plan_text(text, filename)), portfolio_key)
+    ``pool:`` file is read relative to ``filename``, or refused with ``pool_files=False``."""
+    plan = load_plan_text(text, filename, pool_files=pool_files)
+    return store_checked(session, accepted(plan), portfolio_key)
 
 
 def import_plan_file(
