@@ -5,15 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from plansmith.api.deps import CurrentUser, DbSession, IfMatch, etag
 from plansmith.api.errors import ERROR_RESPONSES
-from plansmith.errors import NotFound
 from plansmith.services import items
-from plansmith.services.access import Action, require
 from plansmith.services.items import ItemKind
+from plansmith.services.portfolios import project_named
 from plansmith.storage import tables as t
 
 RESERVED = {"limit", "offset", "sort"}
@@ -41,14 +38,6 @@ Limit = Annotated[int, Query(ge=1, le=items.MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-def project_for(session: Session, user: t.User, key: str, action: Action) -> t.Project:
-    project = session.scalar(select(t.Project).where(t.Project.key == key))
-    if project is None:
-        raise NotFound(f"no project '{key}' here")
-    require(session, user, project.id, action)
-    return project
-
-
 def _filters(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k not in RESERVED}
 
@@ -58,8 +47,8 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
     prefix = f"/projects/{{project}}/{plural}" if kind.project_scoped else f"/{plural}"
     router = APIRouter(prefix=prefix, tags=[plural], responses=ERROR_RESPONSES)
 
-    def project_scope(project: str, session: DbSession, user: CurrentUser) -> t.Project | None:
-        return project_for(session, user, project, Action.READ_PLAN)
+    def project_scope(project: str, session: DbSession) -> t.Project | None:
+        return project_named(session, project)  # the service checks the caller's role
 
     def pool_scope() -> t.Project | None:
         return None

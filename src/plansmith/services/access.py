@@ -94,13 +94,16 @@ def _no_such_project(project_id: int) -> NotFound:
     return NotFound(f"there is no project {project_id}", code="not_found")
 
 
-def require(session: Session, user: User, project_id: int, action: Action) -> Role:
+def require(
+    session: Session, user: User, project_id: int, action: Action, *, exists: bool = False
+) -> Role:
     """``user``'s role on the project if it allows ``action``.
 
     Raises :class:`NotFound` when the project does not exist or the user has no role on it,
-    and :class:`Forbidden` when the role does not allow the action.
+    and :class:`Forbidden` when the role does not allow the action. ``exists=True`` skips the
+    look-up when the caller has just read the project's row.
     """
-    if not _project_exists(session, project_id):
+    if not exists and not _project_exists(session, project_id):
         raise _no_such_project(project_id)
     role = role_on(session, user, project_id)
     if role is None:

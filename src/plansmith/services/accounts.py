@@ -323,11 +323,15 @@ def user_for_token(
     Records the use (at most every few minutes), so people can see which tokens are still
     needed; ``record_use=False`` only reads (see :func:`token_use_due`)."""
     moment = _utc(now)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or _utc(row.expires_at) <= moment:
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or _utc(row.expires_at) <= moment or not user.active:
         return None
     if record_use and _use_due(row, moment):
         row.last_used_at = moment

@@ -80,7 +80,7 @@ def project_history(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """A project's changes, newest first; ``entity`` and ``key`` narrow it to one thing."""
-    require(session, user, project.id, Action.READ_PLAN)
+    require(session, user, project.id, Action.READ_PLAN, exists=True)
     query = select(t.AuditEntry).where(t.AuditEntry.project_id == project.id)
     if entity is not None:
         query = query.where(t.AuditEntry.entity == entity)

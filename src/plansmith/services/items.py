@@ -170,7 +170,7 @@ def _may_edit(
             and owns_task(session, user, task_id)
         ):
             return
-    require(session, user, project.id, Action.EDIT_PLAN)
+    require(session, user, project.id, Action.EDIT_PLAN, exists=True)
 
 
 def list_items(
@@ -185,7 +185,7 @@ def list_items(
     params: dict[str, str] | None = None,
 ) -> Page:
     if project is not None:
-        require(session, user, project.id, Action.READ_PLAN)
+        require(session, user, project.id, Action.READ_PLAN, exists=True)
     query = _scope(kind, project)
     for condition in kind.filters(params or {}):
         query = query.where(condition)
@@ -209,7 +209,7 @@ def get_item(
     session: Session, user: t.User, kind: ItemKind, project: t.Project | None, ident: str
 ) -> Item:
     if project is not None:
-        require(session, user, project.id, Action.READ_PLAN)
+        require(session, user, project.id, Action.READ_PLAN, exists=True)
     row = _find(session, kind, project, ident)
     return Item(kind.document(session, row), row.version)
 
@@ -224,7 +224,7 @@ def create_item(
     spec = kind.validate(body)
     row = kind.new_row(project)
     if project is not None:
-        require(session, user, project.id, Action.READ_PLAN)
+        require(session, user, project.id, Action.READ_PLAN, exists=True)
     kind.write(session, project, row, spec)  # first, so a member's booking knows its task
     _may_edit(session, user, kind, project, row, set(body))
     session.add(row)

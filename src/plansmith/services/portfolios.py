@@ -53,11 +53,18 @@ def _validate(schema: type[Spec], document: dict[str, Any], what: str) -> Any:
         ) from None
 
 
-def find_project(session: Session, user: t.User, key: str, action: Action) -> t.Project:
+def project_named(session: Session, key: str) -> t.Project:
+    """The project's row, unchecked: the use case that gets it checks the caller's role."""
     project = session.scalar(select(t.Project).where(t.Project.key == key))
     if project is None:
         raise NotFound(f"no project '{key}' here")
-    require(session, user, project.id, action)
+    return project
+
+
+def find_project(session: Session, user: t.User, key: str, action: Action) -> t.Project:
+    """The project, if ``user``'s role on it allows ``action`` (404 when they have none)."""
+    project = project_named(session, key)
+    require(session, user, project.id, action, exists=True)
     return project
 
 
