@@ -89,9 +89,13 @@ def _project_exists(session: Session, project_id: int) -> bool:
     return session.scalar(select(Project.id).where(Project.id == project_id)) is not None
 
 
+NO_SUCH_PROJECT = "no such project here"
+
+
 def _no_such_project(project_id: int) -> NotFound:
-    # One message for "does not exist" and "not yours", so the two cannot be told apart.
-    return NotFound(f"there is no project {project_id}", code="not_found")
+    # One message for "does not exist" and "not yours" everywhere (see portfolios.project_named),
+    # so the two cannot be told apart, not even by a row id in the text.
+    return NotFound(NO_SUCH_PROJECT, code="not_found")
 
 
 def require(

@@ -247,7 +247,10 @@ def update_item(
     _may_edit(session, user, kind, project, row, set(patch))
     check_version(row, if_match)
     before = kind.document(session, row)
-    merged = {k: v for k, v in {**before, **patch}.items() if v is not None}
+    # A row id and the version are the row's, not the thing's: a client may send back what it
+    # read, but neither is part of the schema (If-Match carries the version).
+    read_only = {"version", "id"} if kind.ident == "id" else {"version"}
+    merged = {k: v for k, v in {**before, **patch}.items() if k not in read_only}
     spec = kind.validate(merged)
     kind.write(session, project, row, spec)
     _flush(session, kind)

@@ -20,7 +20,15 @@ from plansmith.io.plan_writer import spec_document
 from plansmith.io.risk_schema import CorrelationSpec
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.schema_types import DateEntry, Id, Spec
-from plansmith.services.access import Action, Role, grant, require, revoke, visible_project_ids
+from plansmith.services.access import (
+    NO_SUCH_PROJECT,
+    Action,
+    Role,
+    grant,
+    require,
+    revoke,
+    visible_project_ids,
+)
 from plansmith.services.audit import record_changes
 from plansmith.services.items import MAX_PAGE, Item, Page, check_version
 from plansmith.storage import tables as t
@@ -57,7 +65,7 @@ def project_named(session: Session, key: str) -> t.Project:
     """The project's row, unchecked: the use case that gets it checks the caller's role."""
     project = session.scalar(select(t.Project).where(t.Project.key == key))
     if project is None:
-        raise NotFound(f"no project '{key}' here")
+        raise NotFound(NO_SUCH_PROJECT)  # the same words as for someone else's project
     return project
 
 

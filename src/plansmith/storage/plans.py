@@ -257,12 +257,14 @@ def _walk(specs: list[TaskSpec]) -> Iterable[TaskSpec]:
 def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
     """The stored project as a plan document (what its export writes)."""
     pid = project.id
-    calendars = session.execute(
-        select(t.Calendar)
-        .join(t.ProjectCalendar, t.ProjectCalendar.calendar_id == t.Calendar.id)
-        .where(t.ProjectCalendar.project_id == pid)
-        .order_by(t.ProjectCalendar.position)
-    ).scalars()
+    calendars = list(
+        session.execute(
+            select(t.Calendar)
+            .join(t.ProjectCalendar, t.ProjectCalendar.calendar_id == t.Calendar.id)
+            .where(t.ProjectCalendar.project_id == pid)
+            .order_by(t.ProjectCalendar.position)
+        ).scalars()
+    )
     resources = list(
         session.execute(
             select(t.Resource)
@@ -330,6 +332,7 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
             **project.spec.get("project", {}),
         }
     }
+    calendars = [*calendars, *_referenced_calendars(session, project, resources, tasks, calendars)]
     calendar_docs = {
         row.key: {**({"name": row.name} if row.name else {}), **row.spec} for row in calendars
     }
@@ -364,6 +367,27 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
     if actual_docs:
         doc["actuals"] = actual_docs
     return doc
+
+
+def _referenced_calendars(
+    session: Session,
+    project: t.Project,
+    resources: list[t.Resource],
+    tasks: list[t.Task],
+    declared: list[t.Calendar],
+) -> list[t.Calendar]:
+    """Pool calendars the plan uses without declaring them (a resource booked from the pool,
+    a task or the project set to a pool calendar through the API), so the plan stands alone."""
+    used = {r.spec.get("calendar") for r in resources} | {row.spec.get("calendar") for row in tasks}
+    used.add(project.spec.get("project", {}).get("calendar"))
+    missing = used - {row.key for row in declared} - {None}
+    if not missing:
+        return []
+    return list(
+        session.scalars(
+            select(t.Calendar).where(t.Calendar.key.in_(missing)).order_by(t.Calendar.key)
+        )
+    )
 
 
 def _plain(dep: t.Dependency) -> bool:
