@@ -18,7 +18,13 @@ from plansmith.config import Settings
 from plansmith.errors import Conflict, Invalid
 from plansmith.services.accounts import ensure_admin, issue_token
 from plansmith.services.demo import load_demo
-from plansmith.services.instance import backup, backup_bytes, read_backup, restore
+from plansmith.services.instance import (
+    backup,
+    backup_bytes,
+    backup_database,
+    read_backup,
+    restore,
+)
 from plansmith.storage import tables as t
 from plansmith.storage.database import Database, upgrade
 
@@ -125,8 +131,7 @@ def _without_stamp(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _backup(database: Database) -> dict[str, Any]:
-    with database.transaction() as session:
-        return backup(session)
+    return backup_database(database)
 
 
 def test_backup_restore_backup_gives_the_same_document(
@@ -167,6 +172,15 @@ def test_a_backup_moves_between_backends(database: Database, tmp_path: Path) -> 
     finally:
         source.dispose()
         target.dispose()
+
+
+def test_backup_in_the_callers_transaction_matches_the_snapshot_one(
+    database: Database, secrets_given: list[str]
+) -> None:
+    with database.transaction() as session:
+        session.execute(select(t.User)).all()  # the transaction is already under way
+        in_transaction = backup(session)
+    assert _without_stamp(in_transaction) == _without_stamp(backup_database(database))
 
 
 def test_hashes_are_kept_and_secrets_are_not(database: Database, secrets_given: list[str]) -> None:

@@ -179,15 +179,13 @@ def export_plan(
 
 def backup(output: OutputOpt = None) -> None:
     """Write the whole instance (every table, password and token hashes included) as JSON."""
-    from plansmith.services.instance import backup as backup_document
-    from plansmith.services.instance import backup_bytes
+    from plansmith.services.instance import backup_bytes, backup_database
     from plansmith.services.server import open_database
 
     with operator_errors() as settings:
         database = open_database(settings)
         try:
-            with database.transaction() as session:
-                data = backup_bytes(backup_document(session))
+            data = backup_bytes(backup_database(database))
         finally:
             database.dispose()
     _write(data, output, private=True)

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from plansmith.errors import Conflict, Invalid
+from plansmith.storage.database import Database
 from plansmith.storage.tables import Base
 
 FORMAT = "plansmith-backup"
@@ -49,11 +50,8 @@ Row = dict[str, Any]
 def backup(session: Session) -> dict[str, Any]:
     """Every row of every table, as JSON values, with the format version and the revision.
 
-    Call it first thing in a transaction: on PostgreSQL the tables are read from one snapshot
-    (repeatable read), so rows written meanwhile by the server cannot leave a task in the backup
-    without its project. SQLite's transactions already hold the database still."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    The rows are consistent only if the session's transaction sees one snapshot: use
+    :func:`backup_database` unless the caller has arranged that."""
     tables: dict[str, list[Row]] = {}
     for table in Base.metadata.sorted_tables:
         order = [*table.primary_key.columns]
@@ -66,6 +64,17 @@ def backup(session: Session) -> dict[str, Any]:
         "created_at": datetime.now(UTC).isoformat(),
         "tables": tables,
     }
+
+
+def backup_database(database: Database) -> dict[str, Any]:
+    """:func:`backup` in a transaction of its own that reads one snapshot, so rows the server
+    writes meanwhile cannot leave a task in the backup without its project: repeatable read on
+    PostgreSQL (whose default isolation sees each statement's own snapshot), while a SQLite
+    transaction already holds the database still."""
+    with database.sessions() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return backup(session)
 
 
 def restore(session: Session, document: Any) -> None:
