@@ -12,8 +12,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from platformdirs import user_data_dir
+
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(Exception):
@@ -69,12 +73,25 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         secret_key=secret,
         production=production,
-        session_hours=float(env.get("PLANSMITH_SESSION_HOURS", "12")),
+        session_hours=_number(env, "PLANSMITH_SESSION_HOURS", 12.0, float),
         admin_email=env.get("PLANSMITH_ADMIN_EMAIL", "admin@example.com"),
         admin_password=env.get("PLANSMITH_ADMIN_PASSWORD") or None,
         load_demo=env.get("PLANSMITH_DEMO", "1") not in {"0", "false", "no"},
-        login_attempts_per_minute=int(env.get("PLANSMITH_LOGIN_ATTEMPTS_PER_MINUTE", "5")),
+        login_attempts_per_minute=_number(env, "PLANSMITH_LOGIN_ATTEMPTS_PER_MINUTE", 5, int),
     )
+
+
+def _number(env: dict[str, str], name: str, default: N, kind: type[N]) -> N:
+    text = env.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a positive number, not {text!r}") from None
+    if not value > 0:
+        raise SettingsError(f"{name} must be a positive number, not {text!r}")
+    return value
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -16,13 +16,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plansmith.analytics.checks import plan_diagnostics
 from plansmith.domain.diagnostics import Diagnostic, has_errors
 from plansmith.errors import Conflict, Invalid, NotFound
 from plansmith.io.plan_file import LoadedPlan, load_plan, load_plan_text
 from plansmith.io.plan_writer import plan_document, plan_yaml
-from plansmith.scheduling.cpm import schedule_project
-from plansmith.scheduling.progress import progressed
+from plansmith.services.planning import schedule_plan
 from plansmith.storage import tables as t
 from plansmith.storage.database import Database
 from plansmith.storage.plans import PlanConflict, plan_spec, store_plan
@@ -47,13 +45,7 @@ def accepted(plan: LoadedPlan) -> LoadedPlan:
 
 def plan_check(plan: LoadedPlan) -> tuple[Diagnostic, ...]:
     """Every diagnostic ``plansmith check`` would print for this plan, located in its text."""
-    if plan.project is None or not plan.ok:
-        return tuple(plan.diagnostics)
-    current, problems = progressed(plan.project)
-    found = [*plan_diagnostics(plan.project), *problems]
-    if not has_errors(found):
-        found.extend(schedule_project(current).diagnostics)
-    return (*plan.diagnostics, *(plan.source.place(d) for d in found))
+    return schedule_plan(plan).diagnostics
 
 
 def store_checked(session: Session, plan: LoadedPlan, portfolio_key: str | None) -> t.Project:
