@@ -1,13 +1,37 @@
 """The ASGI entry point: ``uvicorn --factory plansmith.asgi:create_app`` (what ``plansmith serve``
-runs). Settings come from the environment, so every worker process builds the same app."""
+runs). Settings come from the environment, so every worker process builds the same app.
+
+The API and the web app are independent faces; this is the one place that puts them on one
+server, and that sends a service's refusal to the right face (JSON under /api, a page
+elsewhere).
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
 from plansmith.api.app import build_app
-from plansmith.config import load_settings
+from plansmith.api.errors import service_error_response
+from plansmith.config import Settings, load_settings
+from plansmith.errors import ServiceError
+from plansmith.storage.database import Database
+from plansmith.web.app import error_page, install_web
+
+
+def compose(settings: Settings, database: Database | None = None) -> FastAPI:
+    app = build_app(settings, database)
+    install_web(app)
+
+    async def refusal(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        if request.url.path.startswith("/api/"):
+            return service_error_response(exc)
+        return error_page(request, exc)
+
+    app.add_exception_handler(ServiceError, refusal)
+    return app
 
 
 def create_app() -> FastAPI:
-    return build_app(load_settings())
+    return compose(load_settings())

@@ -36,10 +36,14 @@ def _diagnostics(items: tuple[Diagnostic, ...]) -> list[dict[str, Any]]:
     return [{**diagnostic_to_json(d), "path": list(d.path or ())} for d in items]
 
 
+def service_error_response(exc: ServiceError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, _diagnostics(exc.diagnostics))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, _diagnostics(exc.diagnostics))
+        return service_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

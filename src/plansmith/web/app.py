@@ -1,0 +1,31 @@
+"""Mounting the web app on the server: its pages, its static files (the vendored libraries
+included), and how its errors look (a page, or the sign-in page when nobody is signed in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from plansmith.errors import ServiceError
+from plansmith.web.deps import SignInRequired
+from plansmith.web.pages import render, router, sign_in_redirect
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(router)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
+        return sign_in_redirect(exc.next_url)
+
+
+def error_page(request: Request, exc: ServiceError) -> HTMLResponse:
+    """A service's refusal on a page: the same code and message as the API gives, in HTML."""
+    context = {"user": None, "project": None, "error": exc}
+    return render(request, "error.html", context, status_code=exc.status)
