@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real, idempotently.
-# TaskJuggler (tj3) schedules the golden fixtures independently of our engine.
+# TaskJuggler (tj3) schedules the golden fixtures independently of our engine; Chromium runs
+# the web app's browser tests (Playwright drives Debian's build: no browser download).
 set -euo pipefail
 need=()
 command -v tj3 >/dev/null 2>&1 || need+=(tj3)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -29,6 +29,43 @@ from plansmith.storage.plans import plan_spec
 RED, AMBER, GREEN, UNKNOWN = "red", "amber", "green", "unknown"
 TIME = "%Y-%m-%dT%H:%M"
 
+# The rule above, as the dashboard prints it under the table (keep the two in step).
+HEALTH_RULES = (
+    (
+        RED,
+        "a deadline is forecast to be missed, or SPI or CPI is below 0.90, or the forecast "
+        "finish is more than 10 working days after the latest baseline's",
+    ),
+    (
+        AMBER,
+        "work is overdue, or SPI or CPI is below 0.95, or the finish slipped past the baseline",
+    ),
+    (GREEN, "none of these"),
+    (UNKNOWN, "the plan has errors, so it cannot be scheduled"),
+)
+
+# A cell of the portfolio table as a download carries it: plain values, typed.
+Cell = str | int | float | Decimal | date | datetime | None
+PORTFOLIO_COLUMNS = (
+    "Project id",
+    "Project",
+    "Portfolio",
+    "Health",
+    "Why",
+    "Forecast finish",
+    "Baseline finish",
+    "Status date",
+    "SPI",
+    "CPI",
+    "Spent",
+    "Budget",
+    "Currency",
+    "Burn %",
+    "Next milestones",
+    "Overdue",
+    "Overdue tasks",
+)
+
 
 @dataclass(frozen=True)
 class Milestone:
@@ -166,3 +203,37 @@ def _slip_days(costed: Costed, finish: str, baseline_finish: str | None) -> int 
         return 0
     days = working_days(costed.project, forecast)
     return sum(1 for day in days if planned < day <= forecast)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.strptime(text, TIME) if text else None
+
+
+def _rounded(value: Decimal | None, places: str) -> Decimal | None:
+    return value.quantize(Decimal(places)) if value is not None else None
+
+
+def portfolio_rows(overview: list[ProjectOverview]) -> list[list[Cell]]:
+    """The dashboard's table as plain values, one row per project, in PORTFOLIO_COLUMNS."""
+    return [
+        [
+            p.key,
+            p.name,
+            p.portfolio,
+            p.health,
+            p.rule,
+            _moment(p.finish),
+            _moment(p.baseline_finish),
+            p.status_date,
+            _rounded(p.spi, "0.01"),
+            _rounded(p.cpi, "0.01"),
+            _rounded(p.spent, "0.01"),
+            _rounded(p.budget, "0.01"),
+            p.currency or None,
+            round(p.burn, 1) if p.burn is not None else None,
+            "; ".join(f"{m.finish[:10]} {m.name}" for m in p.next_milestones),
+            len(p.overdue),
+            ", ".join(p.overdue),
+        ]
+        for p in overview
+    ]

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from plansmith.errors import ServiceError
+from plansmith.web import dashboard_routes
 from plansmith.web.deps import SignInRequired
 from plansmith.web.pages import render, router, sign_in_redirect
 
@@ -18,6 +19,7 @@ STATIC = Path(__file__).parent / "static"
 
 def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(dashboard_routes.router)  # first: its "/" is the dashboard
     app.include_router(router)
 
     @app.exception_handler(SignInRequired)
