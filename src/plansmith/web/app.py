@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from plansmith.errors import ServiceError
-from plansmith.web import dashboard_routes
+from plansmith.web import analysis_routes, dashboard_routes
 from plansmith.web.deps import SignInRequired
 from plansmith.web.pages import render, router, sign_in_redirect
 
@@ -21,6 +21,7 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(dashboard_routes.router)  # first: its "/" is the dashboard
     app.include_router(router)
+    app.include_router(analysis_routes.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
