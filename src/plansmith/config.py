@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from platformdirs import user_data_dir
 
-
 N = TypeVar("N", int, float)
 
 

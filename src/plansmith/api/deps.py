@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Header, Request
+from fastapi import BackgroundTasks, Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from plansmith.config import Settings
 from plansmith.errors import Forbidden, Invalid, NotSignedIn
-from plansmith.services.accounts import token_use_due, user_for_session, user_for_token
+from plansmith.services.accounts import record_token_use, resolve_token, user_for_session
 from plansmith.storage.database import Database
 from plansmith.storage.tables import User
 
@@ -30,33 +30,37 @@ def _settings(request: Request) -> Settings:
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Requests holding a database session at once, per worker process: below the connection pool
+# (5 + 10 overflow), so a burst waits here, without a thread, instead of inside the pool.
+SESSIONS_PER_WORKER = 12
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back when it
-    raises, so a failed request leaves nothing half-written. GET requests only read."""
+    """One transaction per request, committed before the response is sent (so a 200 means the
+    change is stored) and rolled back when the route raises, so a failed request leaves
+    nothing half-written. GET requests only read."""
     write = request.method not in READ_METHODS
     with _database(request).transaction(write=write) as session:
         yield session
 
 
-DbSession = Annotated[Session, Depends(_session)]
+DbSession = Annotated[
+    Session, Depends(_session, scope="function", max_concurrency=SESSIONS_PER_WORKER)
+]
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppDatabase = Annotated[Database, Depends(_database)]
 
 
-def _user(request: Request, session: DbSession) -> User:
+def _user(request: Request, session: DbSession, background: BackgroundTasks) -> User:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
-        writing = request.method not in READ_METHODS
-        user = user_for_token(session, token, record_use=writing)
-        if user is None:
+        use = resolve_token(session, token)
+        if use is None:
             raise NotSignedIn("this API token is unknown, expired or revoked")
-        if not writing and token_use_due(session, token):
-            with _database(request).transaction() as own:
-                user_for_token(own, token)
-        return user
+        if use.record_due:  # after the response, in a transaction of its own: never nested
+            background.add_task(_record_use, _database(request), token)
+        return use.user
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         user = user_for_session(session, cookie)
@@ -64,6 +68,11 @@ def _user(request: Request, session: DbSession) -> User:
             _same_origin(request)
             return user
     raise NotSignedIn("sign in, or send 'Authorization: Bearer <API token>'")
+
+
+def _record_use(database: Database, token: str) -> None:
+    with database.transaction() as session:
+        record_token_use(session, token)
 
 
 def _same_origin(request: Request) -> None:

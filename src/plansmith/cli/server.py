@@ -86,7 +86,16 @@ def serve(
         typer.echo(line)
     import uvicorn
 
-    uvicorn.run("plansmith.asgi:create_app", factory=True, host=host, port=port, workers=workers)
+    from plansmith.cli.http_protocol import NoDelayH11Protocol
+
+    uvicorn.run(
+        "plansmith.asgi:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=NoDelayH11Protocol,
+    )
 
 
 # plansmith db ------------------------------------------------------------------------------

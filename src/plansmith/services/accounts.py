@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -316,12 +317,17 @@ def issue_token(
     return row, token
 
 
-def user_for_token(
-    session: Session, token: str, *, now: datetime | None = None, record_use: bool = True
-) -> User | None:
-    """The active user a valid (known, unrevoked, unexpired) API token belongs to, else None.
-    Records the use (at most every few minutes), so people can see which tokens are still
-    needed; ``record_use=False`` only reads (see :func:`token_use_due`)."""
+@dataclass(frozen=True)
+class TokenUse:
+    """Whose a valid token is, and whether its use is due to be recorded."""
+
+    user: User
+    record_due: bool
+
+
+def resolve_token(session: Session, token: str, *, now: datetime | None = None) -> TokenUse | None:
+    """The active user a valid (known, unrevoked, unexpired) API token belongs to, else None;
+    only reads, so a request that only reads stays read-only (see :func:`record_token_use`)."""
     moment = _utc(now)
     found = session.execute(
         select(ApiToken, User)
@@ -333,23 +339,33 @@ def user_for_token(
     row, user = found
     if row.revoked_at is not None or _utc(row.expires_at) <= moment or not user.active:
         return None
-    if record_use and _use_due(row, moment):
+    return TokenUse(user, _use_due(row.last_used_at, moment))
+
+
+def record_token_use(session: Session, token: str, *, now: datetime | None = None) -> None:
+    """Note that the token was used (at most every few minutes), so people can see which of
+    their tokens are still needed."""
+    moment = _utc(now)
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is not None and _use_due(row.last_used_at, moment):
         row.last_used_at = moment
-    return user
+
+
+def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
+    """:func:`resolve_token` and :func:`record_token_use` in one, for callers that write."""
+    use = resolve_token(session, token, now=now)
+    if use is None:
+        return None
+    if use.record_due:
+        record_token_use(session, token, now=now)
+    return use.user
 
 
 USE_RECORD_INTERVAL = timedelta(minutes=5)
 
 
-def _use_due(row: ApiToken, moment: datetime) -> bool:
-    return row.last_used_at is None or moment - _utc(row.last_used_at) >= USE_RECORD_INTERVAL
-
-
-def token_use_due(session: Session, token: str, *, now: datetime | None = None) -> bool:
-    """Whether a read-only request should record this token's use in a write of its own (a
-    request that only reads must not write, or SQLite readers would queue behind writers)."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    return row is not None and _use_due(row, _utc(now))
+def _use_due(last_used: datetime | None, moment: datetime) -> bool:
+    return last_used is None or moment - _utc(last_used) >= USE_RECORD_INTERVAL
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

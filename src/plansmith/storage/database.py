@@ -26,6 +26,10 @@ MIGRATIONS = "plansmith.storage:migrations"
 def make_engine(url: str, *, writer: bool = True, **options: Any) -> Engine:
     """An engine; on SQLite, ``writer`` engines take the write lock when a transaction
     begins, and reader engines never do (so reads run side by side under WAL)."""
+    # 20 connections per engine and worker process: the API and the pages admit 18 sessions at
+    # once, and four workers stay under PostgreSQL's default of 100 connections.
+    if url != "sqlite://":  # an in-memory SQLite database has a single-connection pool
+        options = {"pool_size": 5, "max_overflow": 15, **options}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -52,7 +52,9 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-PageSession = Annotated[Session, Depends(_session)]
+# Pages hold at most 6 sessions at once per worker, the API 12: with the pool's 20 connections
+# (storage.database), a burst on either face waits without a thread instead of in the pool.
+PageSession = Annotated[Session, Depends(_session, scope="function", max_concurrency=6)]
 
 
 async def _csrf(request: Request) -> None:
