@@ -132,6 +132,36 @@ def test_the_exported_plan_reads_as_plain_yaml(targets: Targets) -> None:
     assert document["project"]["id"] == admin.project
 
 
+HUGE = "9" * 30  # more than any database integer holds
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", f"/api/v1/auth/tokens/{HUGE}"),
+        ("DELETE", f"/api/v1/projects/{{project}}/members/{HUGE}"),
+        ("GET", f"/api/v1/projects/{{project}}/dependencies/{HUGE}"),
+        ("GET", f"/api/v1/projects/{{project}}/assignments/{HUGE}"),
+        ("GET", f"/api/v1/projects/{{project}}/actuals/{HUGE}"),
+        ("GET", f"/api/v1/projects/{{project}}/tasks?offset={HUGE}"),
+        ("GET", "/api/v1/projects/{project}/tasks?offset=9223372036854775808"),
+        ("GET", f"/api/v1/projects?offset={HUGE}"),
+        ("GET", f"/api/v1/projects/{{project}}/history?offset={HUGE}"),
+        ("GET", "/api/v1/projects/{project}/evm?status_date=9999-12-31"),
+    ],
+)
+def test_values_out_of_range_are_refused_not_crashes(
+    targets: Targets, method: str, path: str
+) -> None:
+    """What Schemathesis found (and its neighbours): numbers no database column holds and a
+    date with no day after it are the caller's mistake, answered with a 4xx."""
+    admin = targets.admin
+    with TestClient(APP, raise_server_exceptions=False) as client:
+        reply = client.request(method, path.format(project=admin.project), headers=admin.headers)
+    assert 400 <= reply.status_code < 500, (reply.status_code, reply.text)
+    assert reply.json()["code"], reply.text
+
+
 def _aimed(case: schemathesis.Case, target: Target) -> None:
     """The real project in the path, and no request that is merely slow."""
     if "project" in case.path_parameters:
