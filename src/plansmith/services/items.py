@@ -189,7 +189,6 @@ def list_items(
     query = _scope(kind, project)
     for condition in kind.filters(params or {}):
         query = query.where(condition)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     name = sort or kind.default_sort
     column = kind.sortable.get(name.removeprefix("-"))
     if column is None:
@@ -199,7 +198,14 @@ def list_items(
         )
     order = column.desc() if name.startswith("-") else column.asc()
     limit = max(1, min(limit, MAX_PAGE))
-    rows = list(session.scalars(query.order_by(order, kind.table.id).limit(limit).offset(offset)))
+    # The page and the total in one statement (a window count over the filtered rows).
+    paged = query.add_columns(func.count().over()).order_by(order, kind.table.id)
+    found = session.execute(paged.limit(limit).offset(offset)).all()
+    rows = [row for row, _ in found]
+    if found:
+        total = found[0][1]
+    else:  # past the end (or nothing at all): count on its own
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     documents = kind.documents(session, rows)
     items = [{**doc, "version": row.version} for doc, row in zip(documents, rows, strict=True)]
     return Page(items, total, limit, offset)
