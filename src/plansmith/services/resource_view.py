@@ -90,9 +90,13 @@ class Move:
     new_start: datetime
     days: float  # working days on the project calendar
     reasons: list[dict[str, Any]]  # delay_reasons_json: kind, from, to, resource, held_by, ...
-    why: str
+    explanations: list[str]  # each reason in words
     version: int  # the task row's version: the If-Match of the apply
     applies: bool  # applying sets its start_no_earlier_than (milestones follow their links)
+
+    @property
+    def why(self) -> str:
+        return "; ".join(self.explanations) or "moved by leveling"
 
     @property
     def token(self) -> str:
@@ -101,7 +105,7 @@ class Move:
 
     def row(self) -> dict[str, Any]:
         """The move as a row of the moves table (MOVE_COLUMNS)."""
-        return asdict(self)
+        return {**asdict(self), "why": self.why}
 
 
 @dataclass(frozen=True)
@@ -392,7 +396,7 @@ def _moves(
                 new_start=after.at(new.start),
                 days=round(_work(timeline, old.start, new.start) / day, 2),
                 reasons=reasons,
-                why="; ".join(_explain(r, names, people) for r in reasons) or "moved by leveling",
+                explanations=[_explain(r, names, people) for r in reasons],
                 version=versions.get(new.id, 1),
                 applies=not new.milestone,
             )
@@ -402,10 +406,10 @@ def _moves(
 
 def _explain(reason: dict[str, Any], names: dict[str, str], people: dict[str, str]) -> str:
     """One delay reason in words, as ``plansmith explain`` would put it."""
-    span = f"{reason['from'].replace('T', ' ')} to {reason['to'].replace('T', ' ')}"
     if reason["kind"] == "resource":
+        span = f"{reason['from'].replace('T', ' ')} to {reason['to'].replace('T', ' ')}"
         who = people.get(reason["resource"], reason["resource"])
         held = ", ".join(names.get(h, h) for h in reason["held_by"]) or "other work"
         return f"{who} was fully booked {span} by {held}"
     predecessor = str(reason.get("predecessor") or "")
-    return f"waits for {names.get(predecessor, predecessor)}, which moved ({span})"
+    return f"waits for {names.get(predecessor, predecessor)}, which moved"

@@ -89,13 +89,13 @@
     const width = edges.length > 1 ? edges[1] - edges[0] : 1;
     const mark = (name, value, color, type) => ({
       name, xAxis: at(value), lineStyle: { color, type, width: 2 },
-      label: { formatter: `${name}\n${label(at(value))}`, color },
+      label: { formatter: `${name} ${label(at(value))}`, color, position: "insideEndTop", fontWeight: "bold" },
     });
     return {
       ...base(el),
       tooltip: { trigger: "axis", valueFormatter: (v) => String(v) },
       legend: { top: 0 },
-      grid: { left: 8, right: 8, top: 48, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
       xAxis: { type: axisType, min: edges[0] - width, max: edges[edges.length - 1] + width,
                axisLabel: { formatter: (v) => label(v), hideOverlap: true } },
       yAxis: [
@@ -137,7 +137,7 @@
   function tornado(data, el) {
     const items = data.tornado;
     return {
-      ...bars(items, el, { type: "value", min: -1, max: 1, name: "sensitivity" }),
+      ...bars(items, el, { type: "value", min: -1, max: 1 }),
       series: [{
         name: "Sensitivity", type: "bar",
         data: items.map((i) => ({
@@ -210,8 +210,10 @@
     const pv = curve.map((p) => [p.date, p.pv]);
     const ac = curve.filter((p) => p.ac !== null).map((p) => [p.date, p.ac]);
     const ev = data.series.map((s) => [s.status_date, Number(s.ev)]);
-    const flat = (name, value, color) => ({ name, yAxis: Number(value), lineStyle: { color, type: "dotted" },
-                                            label: { formatter: `${name} ${money.format(Number(value))}`, position: "insideEndTop" } });
+    const flat = (name, value, color, position) => ({
+      name, yAxis: Number(value), lineStyle: { color, type: "dotted" },
+      label: { formatter: `${name} ${money.format(Number(value))}`, position, color },
+    });
     return {
       ...base(el),
       tooltip: { trigger: "axis", valueFormatter: (v) => money.format(v) },
@@ -225,8 +227,8 @@
           markLine: { symbol: "none", data: [
             { name: "Status date", xAxis: data.status_date, lineStyle: { color: COLOURS.grey },
               label: { formatter: `status ${data.status_date}` } },
-            flat("BAC", data.bac, COLOURS.grey),
-            ...(data.eac ? [flat("EAC", data.eac, COLOURS.purple)] : []),
+            flat("BAC", data.bac, COLOURS.grey, Number(data.bac) >= Number(data.eac) ? "insideEndTop" : "insideEndBottom"),
+            ...(data.eac ? [flat("EAC", data.eac, COLOURS.purple, Number(data.bac) >= Number(data.eac) ? "insideEndBottom" : "insideEndTop")] : []),
           ] } },
         { name: "Actual cost (AC)", type: "line", data: ac, symbol: "diamond", symbolSize: 5,
           lineStyle: { color: COLOURS.red, type: "dashed", width: 2 }, itemStyle: { color: COLOURS.red } },
