@@ -1,8 +1,14 @@
 """A stored project's plan as the plan page shows it: the WBS table's rows and the Gantt
-chart's bars, from one schedule of the plan as it stands."""
+chart's bars, from one schedule of the plan as it stands.
+
+The page is built for plans of thousands of tasks, so everything comes from the one plan
+document the schedule is made from (no second read of the task rows), and the chart's bars are
+compact lists rather than objects with repeated keys.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,10 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic
+from plansmith.domain.durations import format_duration
+from plansmith.domain.model import DependencyType, Project, Task
+from plansmith.errors import Forbidden, NotFound
 from plansmith.io.plan_file import load_plan_spec
-from plansmith.services.planning import schedule_plan
+from plansmith.io.plan_schema import PlanSpec, TaskSpec
+from plansmith.services.access import ALLOWED, Action, owns_task, require, role_on
+from plansmith.services.planning import PlanOutcome, schedule_plan
 from plansmith.storage import tables as t
 from plansmith.storage.plans import plan_spec
+
+# What a row lets the viewer change: the whole plan, only progress (a member's own task), or
+# nothing.
+EDIT_PLAN, EDIT_PROGRESS, EDIT_NOTHING = "plan", "progress", ""
 
 
 @dataclass(frozen=True)
@@ -28,7 +43,7 @@ class PlanRow:
     depth: int
     start: str
     finish: str
-    duration: str
+    duration: str  # as the plan writes it: the duration, or the effort on an effort task
     progress: float  # 0..100
     predecessors: list[str]
     resources: list[str]
@@ -38,6 +53,10 @@ class PlanRow:
     version: int
     baseline_start: str | None = None
     baseline_finish: str | None = None
+    effort: bool = False  # ``duration`` is the task's effort (person-time), not its duration
+    links: list[str] = field(default_factory=list)  # predecessors as shown: "a", "b SS+2d"
+    assigned: list[str] = field(default_factory=list)  # resources as shown: "ann", "bo 50%"
+    editable: str = EDIT_NOTHING
 
 
 @dataclass(frozen=True)
@@ -47,34 +66,63 @@ class PlanView:
     finish: str | None
     status_date: date | None
     diagnostics: tuple[Diagnostic, ...] = ()
-    gantt: list[dict[str, Any]] = field(default_factory=list)
+    gantt: list[list[Any]] = field(default_factory=list)
+    can_edit: bool = False  # the caller edits the plan (owner, manager)
+    can_progress: bool = False  # the caller updates progress on own tasks (member)
+    hours_per_day: float = 8.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def has_baseline(self) -> bool:
+        return any(row.baseline_start for row in self.rows)
+
+    def row(self, key: str) -> PlanRow | None:
+        return next((r for r in self.rows if r.id == key), None)
 
 
 def plan_view(session: Session, user: t.User, project: t.Project) -> PlanView:
-    """The caller's role was checked by whoever found ``project``."""
+    """The caller's role was checked by whoever found ``project``; here it only decides which
+    rows the page offers to edit."""
     spec = plan_spec(session, project)
     outcome = schedule_plan(load_plan_spec(spec, f"{project.key}.yaml"))
+    return view_of(session, user, project, spec, outcome)
+
+
+def view_of(
+    session: Session, user: t.User, project: t.Project, spec: PlanSpec, outcome: PlanOutcome
+) -> PlanView:
+    """The view of an outcome already scheduled (edits schedule once, then show that)."""
+    role = role_on(session, user, project.id)
+    allowed = ALLOWED[role] if role is not None else frozenset()
+    can_edit = Action.EDIT_PLAN in allowed
+    can_progress = not can_edit and Action.UPDATE_PROGRESS in allowed
+    model = outcome.project
+    if outcome.result is None or model is None or not outcome.ok:
+        return PlanView(
+            [],
+            None,
+            None,
+            spec.project.status_date,
+            outcome.diagnostics,
+            can_edit=can_edit,
+            can_progress=can_progress,
+        )
     versions = dict(
         session.execute(
             select(t.Task.key, t.Task.version).where(t.Task.project_id == project.id)
         ).all()
     )
-    model = outcome.project
-    if outcome.result is None or model is None or not outcome.ok:
-        return PlanView([], None, None, spec.project.status_date, outcome.diagnostics)
+    own = _own_tasks(model, user.email) if can_progress else set()
     doc = outcome.to_json()
     baseline = _latest_baseline(session, project)
     by_id = {task.id: task for task in model.tasks}
-    durations = {
-        row.key: row.spec.get("duration") or row.spec.get("effort")
-        for row in _tasks(session, project)
-    }
+    written = {s.id: s for s in _walk(spec.tasks)}
     rows = []
     for entry in doc["tasks"]:
         task = by_id[entry["id"]]
-        complete = (
-            100.0 if task.actual_finish is not None else float(task.progress.complete or 0) * 100
-        )
         planned = baseline.get(task.id, {})
         rows.append(
             PlanRow(
@@ -85,8 +133,8 @@ def plan_view(session: Session, user: t.User, project: t.Project) -> PlanView:
                 depth=entry["wbs"].count("."),
                 start=entry["start"],
                 finish=entry["finish"],
-                duration=str(durations.get(task.id) or ("0" if task.milestone else "")),
-                progress=round(complete, 1),
+                duration=_duration_text(written.get(task.id), task),
+                progress=_complete(task),
                 predecessors=[d.predecessor for d in task.dependencies],
                 resources=list(entry["resources"]),
                 critical=entry["critical"],
@@ -95,21 +143,80 @@ def plan_view(session: Session, user: t.User, project: t.Project) -> PlanView:
                 version=versions.get(task.id, 1),
                 baseline_start=planned.get("start"),
                 baseline_finish=planned.get("finish"),
+                effort=_is_effort(written.get(task.id)),
+                links=_links(task, model.hours_per_day),
+                assigned=[
+                    a.resource if a.units == 1 else f"{a.resource} {a.units * 100:g}%"
+                    for a in task.assignments
+                ],
+                editable=_editable(can_edit, task, own),
             )
         )
-    gantt = [_bar(row) for row in rows]
     return PlanView(
         rows,
         doc["project"]["start"],
         doc["project"]["finish"],
         spec.project.status_date,
         outcome.diagnostics,
-        gantt,
+        [_bar(row) for row in rows],
+        can_edit=can_edit,
+        can_progress=can_progress,
+        hours_per_day=model.hours_per_day,
     )
 
 
-def _tasks(session: Session, project: t.Project) -> list[t.Task]:
-    return list(session.scalars(select(t.Task).where(t.Task.project_id == project.id)))
+def _walk(specs: Iterable[TaskSpec]) -> Iterable[TaskSpec]:
+    for spec in specs:
+        yield spec
+        if spec.children:
+            yield from _walk(spec.children)
+
+
+def _is_effort(spec: TaskSpec | None) -> bool:
+    return spec is not None and spec.duration is None and spec.effort is not None
+
+
+def _duration_text(spec: TaskSpec | None, task: Task) -> str:
+    if spec is not None and spec.duration is not None:
+        return str(spec.duration)
+    if spec is not None and spec.effort is not None:
+        return str(spec.effort)
+    return "0" if task.milestone else ""
+
+
+def _complete(task: Task) -> float:
+    if task.actual_finish is not None:
+        return 100.0
+    return round(float(task.progress.complete or 0) * 100, 1)
+
+
+def _links(task: Task, hours_per_day: float) -> list[str]:
+    shown = []
+    for link in task.dependencies:
+        text = link.predecessor
+        if link.type is not DependencyType.FS or link.lag:
+            text += f" {link.type.value}"
+            if link.lag:
+                sign = "+" if link.lag > 0 else "-"
+                text += sign + format_duration(abs(link.lag), hours_per_day)
+        shown.append(text)
+    return shown
+
+
+def _own_tasks(model: Project, email: str) -> set[str]:
+    """A member's tasks: those assigned to a resource with their e-mail address (as the
+    services decide it, see :func:`plansmith.services.access.owns_task`)."""
+    mine = email.strip().lower()
+    people = {r.id for r in model.resources if (r.email or "").strip().lower() == mine}
+    return {task.id for task in model.tasks if any(a.resource in people for a in task.assignments)}
+
+
+def _editable(can_edit: bool, task: Task, own: set[str]) -> str:
+    if can_edit:
+        return EDIT_PLAN
+    if task.id in own and not task.is_summary:
+        return EDIT_PROGRESS
+    return EDIT_NOTHING
 
 
 def _latest_baseline(session: Session, project: t.Project) -> dict[str, dict[str, str]]:
@@ -122,24 +229,89 @@ def _latest_baseline(session: Session, project: t.Project) -> dict[str, dict[str
     return dict(row.data.get("tasks", {})) if row is not None else {}
 
 
-def _bar(row: PlanRow) -> dict[str, Any]:
-    """frappe-gantt's task: start and end as date-times, dependencies as a comma list."""
-    classes = [
-        "is-critical" if row.critical else "",
-        "is-milestone" if row.milestone else "",
-        "is-summary" if row.summary else "",
+# Bar flags, one letter each (the chart's classes): critical, milestone, summary, and whether
+# the caller may drag it.
+_FLAGS = (("critical", "c"), ("milestone", "m"), ("summary", "s"))
+
+
+def _bar(row: PlanRow) -> list[Any]:
+    """One bar for the chart script: [id, name, start, end, progress, predecessors, flags,
+    version, baseline start, baseline end]; plan.js turns it into frappe-gantt's task."""
+    flags = "".join(letter for name, letter in _FLAGS if getattr(row, name))
+    if row.editable == EDIT_PLAN and not row.summary:
+        flags += "d"
+    return [
+        row.id,
+        row.name,
+        row.start,
+        row.finish,
+        row.progress,
+        row.predecessors,
+        flags,
+        row.version,
+        row.baseline_start,
+        row.baseline_finish,
     ]
-    return {
-        "id": row.id,
-        "name": row.name,
-        "start": row.start.replace("T", " "),
-        "end": row.finish.replace("T", " "),
-        "progress": row.progress,
-        "dependencies": ", ".join(row.predecessors),
-        "custom_class": " ".join(c for c in classes if c) or "is-task",
-        "version": row.version,
-        "summary": row.summary,
-        "milestone": row.milestone,
-        "baseline_start": row.baseline_start,
-        "baseline_end": row.baseline_finish,
-    }
+
+
+@dataclass(frozen=True)
+class TaskValues:
+    """What a task's row form starts from: its fields as the plan writes them."""
+
+    key: str
+    name: str
+    version: int
+    duration: str
+    effort: bool
+    summary: bool
+    milestone: bool
+    after: str
+    resources: str
+    progress: str
+    start: str  # its start-no-earlier-than (or must-start-on) date
+    fixed_start: bool  # ``start`` is a must-start-on date
+    editable: str
+
+
+def task_values(session: Session, user: t.User, project: t.Project, key: str) -> TaskValues:
+    """A task's form values for someone who may change it: 403 for those who may not (viewers,
+    stakeholders, and members on others' tasks), 404 for a task that is not there."""
+    role = require(session, user, project.id, Action.UPDATE_PROGRESS, exists=True)
+    row = session.scalar(select(t.Task).where(t.Task.project_id == project.id, t.Task.key == key))
+    if row is None:
+        raise NotFound(f"no task '{key}' here", code="not_found")
+    editable = EDIT_PLAN if Action.EDIT_PLAN in ALLOWED[role] else EDIT_PROGRESS
+    if editable == EDIT_PROGRESS and not owns_task(session, user, row.id):
+        raise Forbidden(
+            f"a {role.value} updates progress only on tasks assigned to them", code="forbidden"
+        )
+    spec = row.spec
+    after = session.scalars(
+        select(t.Task.key)
+        .join(t.Dependency, t.Dependency.predecessor_id == t.Task.id)
+        .where(t.Dependency.task_id == row.id)
+        .order_by(t.Dependency.position, t.Dependency.id)
+    )
+    people = session.scalars(
+        select(t.Resource.key)
+        .join(t.Assignment, t.Assignment.resource_id == t.Resource.id)
+        .where(t.Assignment.task_id == row.id)
+        .order_by(t.Assignment.position, t.Assignment.id)
+    )
+    has_children = session.scalar(select(t.Task.id).where(t.Task.parent_id == row.id).limit(1))
+    progress = str(spec.get("progress", "0")).removesuffix("%")
+    return TaskValues(
+        key=row.key,
+        name=row.name,
+        version=row.version,
+        duration=str(spec.get("duration", spec.get("effort", ""))),
+        effort="duration" not in spec and "effort" in spec,
+        summary=has_children is not None,
+        milestone=bool(spec.get("milestone")),
+        after=", ".join(dict.fromkeys(after)),
+        resources=", ".join(people),
+        progress=progress,
+        start=str(spec.get("must_start_on") or spec.get("start_no_earlier_than") or ""),
+        fixed_start=bool(spec.get("must_start_on")),
+        editable=editable,
+    )

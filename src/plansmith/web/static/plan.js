@@ -1,41 +1,542 @@
-// The plan page's Gantt chart: bars from the page's JSON; dragging a bar (or its end) saves
-// through the API with the version the page was rendered with, then reloads the page so every
-// date shows the rescheduled plan.
+// The plan page: a selectable, editable WBS table (htmx) beside a frappe-gantt chart whose
+// rows line up with the table's. Every change answers with the whole plan body, because one
+// change reschedules dates everywhere; this script then rebuilds the chart from #gantt-data and
+// puts back the selection, the scroll positions and the keyboard focus, so that a change feels
+// local. Task names reach the chart escaped: frappe-gantt writes labels and popups as HTML.
 (function () {
+  "use strict";
   const script = document.currentScript;
-  const project = script.dataset.project;
-  const editable = script.dataset.editable === "true";
-  const tasks = JSON.parse(document.getElementById("gantt-data").textContent);
-  if (!tasks.length) return;
-  const byId = Object.fromEntries(tasks.map((t) => [t.id, t]));
-  const pad = (n) => String(n).padStart(2, "0");
-  const iso = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const base = `/projects/${encodeURIComponent(script.dataset.project)}`;
+  const DAY = 86400000;
+  const NS = "http://www.w3.org/2000/svg";
+  const ZOOMS = ["Day", "Week", "Month", "Quarter"];
+  const FIELDS = { 1: "name", 2: "duration", 3: "start", 5: "progress", 6: "after", 7: "resources" };
+  const MOVES = { ArrowRight: "indent", ArrowLeft: "outdent", ArrowUp: "up", ArrowDown: "down" };
+  const QUARTER = {
+    name: "Quarter",
+    padding: "3m",
+    step: "3m",
+    column_width: 100,
+    date_format: "YYYY-MM",
+    snap_at: "7d",
+    lower_text: (d) => `Q${Math.floor(d.getMonth() / 3) + 1}`,
+    upper_text: (d, ld) => (!ld || d.getFullYear() !== ld.getFullYear() ? String(d.getFullYear()) : ""),
+    thick_line: (d) => d.getMonth() === 0,
+  };
 
-  async function save(task, start, end) {
-    const original = byId[task.id];
-    const response = await fetch(`/projects/${project}/tasks/${encodeURIComponent(task.id)}/dates`, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content,
-      },
-      body: JSON.stringify({ start: iso(start), end: iso(end), version: original.version }),
-    });
-    if (!response.ok) {
-      const problem = await response.json().catch(() => ({ message: response.statusText }));
-      window.alert(problem.message);
-    }
-    window.location.reload();
+  // 409 and 422 answers are the form again, with its messages: swap them. Other refusals are
+  // pages (the app's error page) or JSON: not swapped, shown as a message (see below).
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "409|422", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+    { code: "...", swap: false },
+  ];
+
+  const state = {
+    selected: null,
+    refocus: false,
+    zoom: ZOOMS.includes(localStorage.getItem("plansmith.zoom")) ? localStorage.getItem("plansmith.zoom") : "Week",
+    gantt: null,
+    listeners: [],
+    scroll: null,
+    pending: null,
+  };
+  const originals = new Map(); // a row's display markup while its form is open
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const csrf = () => $('meta[name="csrf-token"]').content;
+  const esc = (text) =>
+    String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const editable = () => ($("#plan-body") || {}).dataset?.editable || "";
+  const rowOf = (key) => (key == null ? null : $(`#wbs tbody tr[data-task="${CSS.escape(key)}"]`));
+  const pad = (n) => String(n).padStart(2, "0");
+  const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+  function parse(text) {
+    // "YYYY-MM-DD[THH:MM]" as local wall-clock time (new Date() would read a bare date as UTC)
+    const [y, m, d, hh = 0, mm = 0] = text.split(/[-T: ]/).map(Number);
+    return new Date(y, m - 1, d, hh, mm);
   }
 
-  const gantt = new Gantt("#gantt", tasks, {
-    view_mode: "Week",
-    readonly: !editable,
-    readonly_progress: true,
-    today_button: true,
-    on_date_change: editable ? save : undefined,
+  function say(text, error) {
+    const box = $("#plan-message");
+    if (!box) return;
+    box.classList.toggle("is-error", Boolean(error));
+    box.replaceChildren();
+    if (text) box.append(Object.assign(document.createElement("p"), { textContent: text }));
+  }
+
+  // The table: selection, keyboard, the row form ---------------------------------------------
+
+  function select(tr, focus) {
+    const old = $('#wbs tbody tr[aria-selected="true"]');
+    if (old && old !== tr) {
+      old.removeAttribute("aria-selected");
+      old.tabIndex = -1;
+    }
+    if (tr) {
+      tr.setAttribute("aria-selected", "true");
+      tr.tabIndex = 0;
+      state.selected = tr.dataset.task;
+      if (focus) tr.focus();
+    }
+    tools();
+    highlightBar();
+  }
+
+  function tools() {
+    const tr = rowOf(state.selected);
+    const label = $("#selected-task");
+    if (label && !tr?.classList.contains("editing")) {
+      const name = tr ? tr.cells[1]?.firstChild?.textContent || tr.dataset.task : "";
+      label.textContent = tr ? `Selected: ${tr.cells[0]?.textContent || ""} ${name}` : "No task selected";
+    }
+    const usable = tr && tr.dataset.edit && !tr.classList.contains("editing");
+    document.querySelectorAll("#task-tools [data-act]").forEach((button) => {
+      button.disabled = !usable || (button.dataset.act !== "edit" && tr.dataset.edit !== "plan");
+    });
+    const child = $('#add-task [name="child"]');
+    if (child) {
+      child.disabled = !tr;
+      if (!tr) child.checked = false;
+    }
+    const selected = $('#add-task [name="selected"]');
+    if (selected) selected.value = tr ? tr.dataset.task : "";
+  }
+
+  function edit(tr, field) {
+    if (!tr || !tr.dataset.edit || tr.classList.contains("editing")) return;
+    const open = $("#wbs tr.editing");
+    if (open) cancel(open, false);
+    state.selected = tr.dataset.task;
+    originals.set(tr.dataset.task, tr.outerHTML);
+    const query = field ? `?focus=${field}` : "";
+    htmx.ajax("GET", `${base}/tasks/${encodeURIComponent(tr.dataset.task)}/edit${query}`, {
+      target: tr,
+      swap: "outerHTML",
+    });
+  }
+
+  function cancel(tr, focus = true) {
+    const key = tr.dataset.task;
+    const markup = originals.get(key);
+    originals.delete(key);
+    if (markup) tr.outerHTML = markup;
+    select(rowOf(key), focus);
+  }
+
+  function act(name) {
+    const tr = rowOf(state.selected);
+    if (!tr || !tr.dataset.edit) return;
+    if (name === "edit") return edit(tr);
+    if (tr.dataset.edit !== "plan") return;
+    state.refocus = true;
+    htmx.ajax("POST", `${base}/tasks/${encodeURIComponent(tr.dataset.task)}/${name}`, {
+      target: "#plan-body",
+      swap: "outerHTML",
+      values: { version: tr.dataset.version },
+      headers: { "X-CSRF-Token": csrf() },
+    });
+  }
+
+  document.addEventListener("click", (event) => {
+    const target = event.target;
+    const button = target.closest("#task-tools [data-act]");
+    if (button) return act(button.dataset.act);
+    const cancelButton = target.closest("#wbs tr.editing [data-cancel]");
+    if (cancelButton) return cancel(cancelButton.closest("tr"));
+    const tr = target.closest("#wbs tbody tr[data-task]");
+    if (!tr || tr.classList.contains("editing")) return;
+    if (tr.getAttribute("aria-selected") === "true" && tr.dataset.edit) {
+      edit(tr, FIELDS[target.closest("td")?.cellIndex]);
+    } else {
+      select(tr, true);
+    }
   });
-  document.querySelectorAll("[data-view-mode]").forEach((button) =>
-    button.addEventListener("click", () => gantt.change_view_mode(button.dataset.viewMode)),
-  );
+
+  document.addEventListener("keydown", (event) => {
+    const tr = event.target.closest?.("#wbs tbody tr[data-task]");
+    if (!tr) return;
+    if (tr.classList.contains("editing")) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        cancel(tr);
+      }
+      return;
+    }
+    if (event.target !== tr) return;
+    if (event.altKey && MOVES[event.key]) {
+      event.preventDefault();
+      if (editable() === "plan") act(MOVES[event.key]);
+      return;
+    }
+    const all = Array.from(document.querySelectorAll("#wbs tbody tr[data-task]"));
+    const at = all.indexOf(tr);
+    const go = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: all.length - 1, PageDown: at + 10, PageUp: at - 10 };
+    if (event.key in go) {
+      event.preventDefault();
+      select(all[Math.max(0, Math.min(all.length - 1, go[event.key]))], true);
+    } else if (event.key === "Enter" || event.key === "F2") {
+      event.preventDefault();
+      edit(tr);
+    }
+  });
+
+  // A row form or a new body came in: set it up (whatever element htmx fired its events on).
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target?.id !== "plan-body" || !event.detail.shouldSwap) return;
+    const chart = $("#gantt .gantt-container");
+    state.scroll = {
+      table: $("#wbs-scroll")?.scrollTop || 0,
+      left: chart?.scrollLeft || 0,
+      top: chart?.scrollTop || 0,
+    };
+  });
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt.closest?.("form.row-form");
+    if (form) {
+      state.selected = form.closest("tr").dataset.task;
+      state.refocus = true;
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = event.detail.xhr;
+    const task = xhr.getResponseHeader("X-Plan-Task");
+    if (xhr.status === 200 && task) state.selected = task;
+    const form = event.detail.elt.closest?.("#add-task");
+    if (form && event.detail.successful && event.detail.xhr.status === 200 && task) {
+      const fresh = $("#add-task");
+      fresh?.reset();
+      state.refocus = false;
+      $("#add-name")?.focus();
+    }
+    if (event.detail.elt.dataset?.dates) {
+      delete event.detail.elt.dataset.dates;
+      if (xhr.status !== 200) build(true); // refused: put the bar back where it was
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", setUp);
+
+  document.addEventListener("htmx:responseError", (event) => say(refusal(event.detail.xhr), true));
+  document.addEventListener("htmx:sendError", () => say("The server cannot be reached; nothing was saved.", true));
+
+  function refusal(xhr) {
+    const type = xhr.getResponseHeader("Content-Type") || "";
+    try {
+      if (type.includes("json")) return JSON.parse(xhr.responseText).message;
+      const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      const found = page.querySelector("[data-code]");
+      if (found) return found.textContent.trim();
+    } catch (error) {
+      // fall through to the status line
+    }
+    return `The server refused this (${xhr.status} ${xhr.statusText}).`;
+  }
+
+  function setUp() {
+    const form = $("#wbs tr.editing:not([data-ready])");
+    if (form) {
+      form.dataset.ready = "1";
+      const table = $("#wbs-scroll");
+      table.style.setProperty("--wbs-visible", `${table.clientWidth}px`); // the form fits the view
+      table.scrollLeft = 0;
+      const field = $('[aria-invalid="true"]', form) || $(`[name="${form.dataset.focus}"]`, form) || $("input:not([type=hidden])", form);
+      field?.focus();
+      field?.select?.();
+      tools();
+    }
+    const body = $("#plan-body:not([data-ready])");
+    if (body) {
+      body.dataset.ready = "1";
+      build(false);
+      const tr = rowOf(state.selected);
+      if (tr) select(tr, state.refocus);
+      else $("#wbs tbody tr[data-task]")?.setAttribute("tabindex", "0");
+      state.refocus = false;
+      tools();
+    }
+    const add = $("#add-task [aria-invalid='true']");
+    if (add && !add.dataset.focused) {
+      add.dataset.focused = "1";
+      add.focus();
+    }
+  }
+
+  // The chart --------------------------------------------------------------------------------
+
+  class PlanGantt extends Gantt {
+    render() {
+      super.render();
+      decorate(this);
+    }
+
+    setup_gantt_dates(refresh) {
+      super.setup_gantt_dates(refresh);
+      if (this.config.view_mode.name === "Quarter") {
+        const start = this.gantt_start;
+        start.setMonth(start.getMonth() - (start.getMonth() % 3), 1);
+      }
+    }
+
+    // frappe-gantt measures every bar's bounding box on each scroll event; the attributes say
+    // the same without a layout pass (it matters with thousands of bars).
+    get_start_end_positions() {
+      if (!this.bars.length) return [0, 0, 0];
+      let minStart = Infinity;
+      let maxStart = -Infinity;
+      let maxEnd = -Infinity;
+      for (const bar of this.bars) {
+        const x = +bar.$bar.getAttribute("x");
+        const end = x + +bar.$bar.getAttribute("width");
+        if (x < minStart) minStart = x;
+        if (x > maxStart) maxStart = x;
+        if (end > maxEnd) maxEnd = end;
+      }
+      return [minStart, maxStart, maxEnd];
+    }
+  }
+
+  function toTask([id, name, start, end, progress, predecessors, flags, version, baselineStart, baselineEnd]) {
+    const milestone = flags.includes("m");
+    let shown = milestone ? start : end;
+    if (!milestone && shown.endsWith("T00:00") && shown !== start) {
+      shown = isoDay(new Date(parse(shown) - DAY)) + "T23:59"; // frappe reads 00:00 as a whole day more
+    }
+    return {
+      id,
+      name: esc(name),
+      start: start.replace("T", " "),
+      end: shown.replace("T", " "),
+      progress,
+      dependencies: predecessors.join(","),
+      custom_class: flags.includes("c") ? "critical" : flags.includes("s") ? "summary" : "task",
+      plan: { name, flags, version, start, end, baselineStart, baselineEnd },
+    };
+  }
+
+  function build(again) {
+    const holder = $("#gantt");
+    const data = JSON.parse($("#gantt-data")?.textContent || "[]");
+    for (const [type, listener, options] of state.listeners) document.removeEventListener(type, listener, options);
+    state.listeners = [];
+    if (again && state.gantt) state.scroll = { table: $("#wbs-scroll").scrollTop, left: state.gantt.$container.scrollLeft, top: state.gantt.$container.scrollTop };
+    holder.replaceChildren();
+    state.gantt = null;
+    pressZoom();
+    if (!data.length) return;
+    const table = $("#wbs-scroll");
+    const firstRow = $("#wbs tbody tr");
+    const rowHeight = firstRow ? firstRow.getBoundingClientRect().height : 32;
+    const headHeight = $("#wbs thead").getBoundingClientRect().height;
+    const padding = Math.max(6, Math.round(rowHeight * 0.3));
+    const modes = [state.zoom, ...ZOOMS.filter((mode) => mode !== state.zoom)].map((mode) =>
+      mode === "Quarter" ? QUARTER : mode,
+    );
+    const options = {
+      view_modes: modes,
+      bar_height: rowHeight - padding,
+      padding,
+      lower_header_height: 26,
+      upper_header_height: Math.max(20, headHeight - 36),
+      container_height: Math.max(240, Math.round(table.clientHeight)),
+      readonly: editable() !== "plan",
+      readonly_progress: true,
+      move_dependencies: false,
+      infinite_padding: false,
+      today_button: true,
+      popup_on: "click",
+      popup,
+      language: document.documentElement.lang || "en",
+      on_date_change: dragging,
+      on_click: (task) => select(rowOf(task.id), false),
+    };
+    const original = document.addEventListener;
+    document.addEventListener = function (type, listener, opts) {
+      state.listeners.push([type, listener, opts]); // frappe-gantt's, to remove on the next build
+      return original.call(this, type, listener, opts);
+    };
+    try {
+      state.gantt = new PlanGantt(holder, data.map(toTask), options);
+    } finally {
+      document.addEventListener = original;
+    }
+    const chart = state.gantt.$container;
+    if (state.scroll) {
+      table.scrollTop = state.scroll.table;
+      chart.scrollTo({ left: state.scroll.left, top: state.scroll.table, behavior: "instant" });
+      state.scroll = null;
+    } else if (!state.gantt.get_closest_date()) {
+      // today is outside the plan: start at its first bar rather than at the padding before it
+      const first = state.gantt.get_start_end_positions()[0];
+      chart.scrollTo({ left: Math.max(0, first - state.gantt.config.column_width), behavior: "instant" });
+    }
+    table.addEventListener("scroll", () => {
+      if (Math.abs(chart.scrollTop - table.scrollTop) > 1) chart.scrollTop = table.scrollTop;
+    });
+    chart.addEventListener("scroll", () => {
+      if (Math.abs(chart.scrollTop - table.scrollTop) > 1) table.scrollTop = chart.scrollTop;
+    });
+    highlightBar();
+  }
+
+  function pressZoom() {
+    document.querySelectorAll("[data-view-mode]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.viewMode === state.zoom));
+    });
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-view-mode]");
+    if (!button || !state.gantt) return;
+    const gantt = state.gantt;
+    const chart = gantt.$container;
+    const middle = dateAt(gantt, chart.scrollLeft + chart.clientWidth / 2);
+    const top = chart.scrollTop;
+    state.zoom = button.dataset.viewMode;
+    localStorage.setItem("plansmith.zoom", state.zoom);
+    gantt.change_view_mode(state.zoom === "Quarter" ? QUARTER : state.zoom, true);
+    chart.scrollTo({ left: Math.max(0, xOf(gantt, middle) - chart.clientWidth / 2), top, behavior: "instant" });
+    pressZoom();
+  });
+
+  // frappe-gantt's own mapping from a date to x (date_utils.diff, rounded as it rounds)
+  function xOf(gantt, date) {
+    const start = gantt.gantt_start;
+    let units;
+    if (gantt.config.unit === "month") {
+      units = (date.getFullYear() - start.getFullYear()) * 12 + date.getMonth() - start.getMonth() + date.getDate() / 31;
+      if (date.getDate() < start.getDate()) units -= 1;
+    } else {
+      units = (date - start + (start.getTimezoneOffset() - date.getTimezoneOffset()) * 60000) / DAY;
+      if (gantt.config.unit === "hour") units *= 24;
+    }
+    return ((Math.round(units * 100) / 100) / gantt.config.step) * gantt.config.column_width;
+  }
+
+  function daysPerPixel(gantt) {
+    const days = gantt.config.unit === "month" ? 30.44 : gantt.config.unit === "hour" ? 1 / 24 : 1;
+    return (days * gantt.config.step) / gantt.config.column_width;
+  }
+
+  function dateAt(gantt, x) {
+    return new Date(gantt.gantt_start.getTime() + x * daysPerPixel(gantt) * DAY);
+  }
+
+  function decorate(gantt) {
+    const extras = document.createElementNS(NS, "g");
+    extras.setAttribute("class", "plan-extras");
+    gantt.$svg.insertBefore(extras, gantt.layers.bar);
+    for (const bar of gantt.bars) {
+      const plan = bar.task.plan;
+      const group = bar.group;
+      if (plan.flags.includes("c")) group.classList.add("critical");
+      if (plan.flags.includes("m")) group.classList.add("milestone");
+      if (plan.flags.includes("s")) group.classList.add("summary");
+      if (!plan.flags.includes("d")) group.classList.add("locked");
+      const title = document.createElementNS(NS, "title");
+      title.textContent = `${plan.name}: ${plan.start.replace("T", " ")} to ${plan.end.replace("T", " ")}`;
+      group.prepend(title);
+      if (plan.baselineStart && plan.baselineEnd) {
+        const x1 = xOf(gantt, parse(plan.baselineStart));
+        const x2 = xOf(gantt, parse(plan.baselineEnd));
+        const rect = document.createElementNS(NS, "rect");
+        rect.setAttribute("class", "baseline");
+        rect.setAttribute("x", x1);
+        rect.setAttribute("y", bar.y + bar.height + 1);
+        rect.setAttribute("width", Math.max(2, x2 - x1));
+        rect.setAttribute("height", Math.max(2, Math.floor(gantt.options.padding / 3)));
+        extras.append(rect);
+      }
+      if (plan.flags.includes("m")) {
+        const mark = document.createElementNS(NS, "polygon");
+        const r = bar.height / 2;
+        const y = bar.y + r;
+        mark.setAttribute("class", "milestone-mark");
+        mark.setAttribute("points", `0,${y - r} ${r},${y} 0,${y + r} ${-r},${y}`);
+        mark.setAttribute("transform", `translate(${bar.x} 0)`);
+        bar.bar_group.append(mark);
+      }
+    }
+    const status = $("[data-status-date]");
+    if (status) {
+      const x = xOf(gantt, new Date(parse(status.dataset.statusDate).getTime() + DAY));
+      const line = document.createElementNS(NS, "line");
+      line.setAttribute("class", "status-line");
+      line.setAttribute("x1", x);
+      line.setAttribute("x2", x);
+      line.setAttribute("y1", gantt.config.header_height);
+      line.setAttribute("y2", gantt.grid_height);
+      extras.append(line);
+    }
+    highlightBar();
+  }
+
+  function highlightBar() {
+    const gantt = state.gantt;
+    if (!gantt?.$svg) return;
+    gantt.$svg.querySelector(".bar-wrapper.selected")?.classList.remove("selected");
+    if (state.selected) gantt.$svg.querySelector(`.bar-wrapper[data-id="${CSS.escape(state.selected)}"]`)?.classList.add("selected");
+  }
+
+  function popup(context) {
+    const plan = context.task.plan;
+    context.set_title(esc(plan.name));
+    context.set_subtitle(esc(`${plan.start.replace("T", " ")} to ${plan.end.replace("T", " ")}`));
+    const lines = [`${Math.round(context.task.progress)}% complete`];
+    if (plan.flags.includes("c")) lines.push("on the critical path");
+    if (plan.flags.includes("m")) lines.push("milestone");
+    if (plan.flags.includes("s")) lines.push("summary: dates from its subtasks");
+    if (plan.baselineStart) lines.push(`baseline ${plan.baselineStart.slice(0, 10)} to ${plan.baselineEnd.slice(0, 10)}`);
+    context.set_details(lines.map((line) => `<p>${esc(line)}</p>`).join(""));
+  }
+
+  // Dragging: frappe-gantt reports every step of a drag; the change is saved once, on release.
+  function dragging(task) {
+    state.pending = task.id;
+    const bar = this.get_bar(task.id);
+    const mark = bar?.group.querySelector(".milestone-mark");
+    if (mark) mark.setAttribute("transform", `translate(${bar.$bar.getX()} 0)`);
+  }
+
+  document.addEventListener("mouseup", () => {
+    const key = state.pending;
+    state.pending = null;
+    if (key && state.gantt) setTimeout(() => save(key), 0); // after frappe-gantt's own mouseup
+  });
+
+  function save(key) {
+    const gantt = state.gantt;
+    const bar = gantt.get_bar(key);
+    const plan = bar.task.plan;
+    if (!plan.flags.includes("d")) return build(true);
+    const perPixel = daysPerPixel(gantt);
+    const moved = Math.round((bar.$bar.getX() - bar.$bar.ox) * perPixel);
+    const stretched = Math.round((bar.$bar.getX() + bar.$bar.getWidth() - bar.$bar.ox - bar.$bar.owidth) * perPixel);
+    if (!moved && !stretched) return build(true);
+    const start = parse(plan.start.slice(0, 10));
+    const finish = parse(plan.end);
+    const last = plan.end.endsWith("T00:00") && plan.end !== plan.start ? new Date(finish - DAY) : finish;
+    const newStart = isoDay(new Date(start.getFullYear(), start.getMonth(), start.getDate() + moved));
+    const newEnd = plan.flags.includes("m")
+      ? newStart
+      : isoDay(new Date(last.getFullYear(), last.getMonth(), last.getDate() + stretched));
+    bar.group.classList.add("saving");
+    state.selected = key;
+    const holder = $("#gantt");
+    holder.dataset.dates = "1";
+    htmx.ajax("POST", `${base}/tasks/${encodeURIComponent(key)}/dates`, {
+      source: holder,
+      target: "#plan-body",
+      swap: "outerHTML",
+      values: { start: newStart, end: newEnd, version: plan.version },
+      headers: { "X-CSRF-Token": csrf() },
+    });
+  }
+
+  setUp();
 })();
