@@ -132,7 +132,7 @@ def test_each_role_sees_what_it_may(site: Site) -> None:
     expected = {
         "owner": {"resources": 200, "risk": 200, "money": 200},
         "viewer": {"resources": 200, "risk": 200, "money": 200},
-        "stakeholder": {"resources": 403, "risk": 200, "money": 200},
+        "stakeholder": {"resources": 200, "risk": 200, "money": 200},
         "outsider": {"resources": 404, "risk": 404, "money": 404},
     }
     for name, pages in expected.items():
@@ -151,6 +151,11 @@ def test_each_role_sees_what_it_may(site: Site) -> None:
     assert 'id="apply-not-allowed"' in viewer
     assert 'id="leveling-moves"' in viewer  # the preview is for every reader
 
+    hidden = browsers["stakeholder"].get(f"/projects/{key}/resources").text
+    assert 'id="plan-hidden"' in hidden
+    assert "resources-data" not in hidden
+    assert browsers["stakeholder"].get(f"/projects/{key}/tables/utilisation.csv").status_code == 403
+    assert browsers["stakeholder"].get(f"/projects/{key}/level/preview").status_code == 403
     stakeholder = browsers["stakeholder"].get(f"/projects/{key}/risk?iterations=500").text
     assert 'id="register-hidden"' in stakeholder
     assert 'id="risk-register"' not in stakeholder
@@ -275,6 +280,34 @@ def test_money_page_shows_the_budget_and_earned_value_of_the_engines(site: Site)
             assert row["Actual cost"] == by_phase[row["Phase id"]]["ac"]
     months = [m for m in chart["months"] if m["actual_cumulative"] is not None]
     assert months[-1]["actual_cumulative"] == float(evm["ac"])
+
+
+def test_money_page_measures_against_a_saved_baseline(site: Site) -> None:
+    key = site.import_example("erp-upgrade-tracking.yaml")
+    site.account("admin@example.com")
+    browser = site.browser("admin@example.com")
+    with site.database.transaction() as session:
+        project_actions.save_baseline(session, site.user("admin@example.com"), key, "approved")
+    page = browser.get(f"/projects/{key}/money")
+    assert '<option value="approved">' in page.text
+    partial = browser.get(
+        f"/projects/{key}/money?baseline=approved", headers={"HX-Request": "true"}
+    )
+    assert partial.status_code == 200
+    assert "<html" not in partial.text
+    with site.database.transaction() as session:
+        user = site.user("admin@example.com")
+        evm = project_actions.evm(session, user, key, baseline="approved")
+    chart = data_block(partial.text, "money-data")
+    assert chart["series"] == evm["series"]
+    assert chart["bac"] == evm["bac"]
+    assert "--baseline approved" in partial.text
+    series = browser.get(f"/projects/{key}/tables/evm-series.csv?baseline=approved")
+    rows = list(csv.DictReader(io.StringIO(series.content.decode("utf-8-sig"))))
+    assert [r["EV"] for r in rows] == [p["ev"] for p in evm["series"]]
+    missing = browser.get(f"/projects/{key}/money?baseline=nothing")
+    assert missing.status_code == 404
+    assert code_of(missing.text) == "not_found"
 
 
 def test_money_page_says_earned_value_needs_a_status_date(site: Site) -> None:

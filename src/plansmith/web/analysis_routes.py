@@ -60,10 +60,16 @@ def _resources(session: Session, user: t.User, key: str) -> tuple[t.Project, rv.
 def resources_page(
     request: Request, key: str, session: PageSession, user: PageUser
 ) -> HTMLResponse:
+    """Resource loads are the plan itself: a role that reads reports only (a stakeholder)
+    gets the page with a word on where its reports are, never the loads."""
+    project = find_project(session, user, key, Action.READ_REPORTS)
+    context = page_context(session, user, project)
+    if not context["can_read_plan"]:
+        return render(request, "resources.html", {**context, "view": None, "applied": None})
     project, view = _resources(session, user, key)
     applied = request.query_params.get("applied")
     context = {
-        **page_context(session, user, project),
+        **context,
         "view": view,
         "applied": int(applied) if applied and applied.isdigit() else None,
     }

@@ -6,6 +6,10 @@
 // page, so nothing is said by colour or by the picture alone.
 (function () {
   "use strict";
+  // htmx runs a page's scripts again when it restores the page from its history: keep the
+  // listeners of the first run only.
+  if (window.plansmithCharts) return;
+  window.plansmithCharts = true;
 
   const COLOURS = {
     blue: "#1c4f8a", green: "#1b6e3a", red: "#b3261e", amber: "#8a5a00",
@@ -291,6 +295,17 @@
     });
   });
   document.addEventListener("htmx:afterSettle", (event) => start(event.detail.target || document));
+  // Going back to a page htmx changed restores its HTML, pictures of the charts included but
+  // not the charts themselves: draw them afresh.
+  document.addEventListener("htmx:historyRestore", () => {
+    document.querySelectorAll("[data-chart]").forEach((el) => {
+      const stale = window.echarts && echarts.getInstanceByDom(el);
+      if (stale) stale.dispose();
+      el.replaceChildren();
+      el.removeAttribute("_echarts_instance_");
+      draw(el);
+    });
+  });
   window.addEventListener("resize", () => {
     document.querySelectorAll("[data-chart]").forEach((el) => {
       const chart = window.echarts && echarts.getInstanceByDom(el);
