@@ -23,7 +23,7 @@ from plansmith.domain.diagnostics import Diagnostic, has_errors
 from plansmith.domain.model import Project
 from plansmith.errors import Conflict, Invalid
 from plansmith.io.plan_file import LoadedPlan
-from plansmith.io.schedule_json import TIME_FORMAT, delay_reasons_json, loads_to_json
+from plansmith.io.schedule_json import TIME_FORMAT, delay_reasons_json
 from plansmith.scheduling.calendars import CalendarBook
 from plansmith.scheduling.explain import ResourceLoad
 from plansmith.scheduling.leveling import LevelingOptions, LevelingResult, unleveled_loads
@@ -118,7 +118,6 @@ class ResourceView:
     loads: list[dict[str, Any]] = field(default_factory=list)  # per resource (LOAD_COLUMNS)
     moves: list[Move] = field(default_factory=list)
     leveling: dict[str, Any] = field(default_factory=dict)  # the JSON's "leveling" summary
-    overloads: list[dict[str, Any]] = field(default_factory=list)  # loads_to_json, unleveled
 
     @property
     def applicable(self) -> list[Move]:
@@ -193,7 +192,6 @@ def resource_view(session: Session, project: t.Project, plan: LoadedPlan) -> Res
         loads=_load_rows(current, cells, loads, leveled.loads),
         moves=_moves(current, result, leveled, versions),
         leveling=doc["leveling"],
-        overloads=loads_to_json(result, loads),
     )
 
 

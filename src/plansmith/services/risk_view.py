@@ -10,6 +10,7 @@ and the same seed gives the same page.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -132,8 +133,6 @@ class RiskView:
 
 def risk_view(plan: LoadedPlan, *, iterations: int = ITERATIONS, seed: int = SEED) -> RiskView:
     """Simulate ``plan`` and lay the results out for the page; the caller checked the role."""
-    import time
-
     began = time.perf_counter()
     outcome = simulate_plan(plan, SimulationOptions(iterations=iterations, seed=seed, workers=1))
     seconds = time.perf_counter() - began
