@@ -14,6 +14,7 @@ from plansmith.analytics.montecarlo import SimulationOptions
 from plansmith.api.deps import AppSettings, CurrentUser, DbSession
 from plansmith.api.errors import ERROR_RESPONSES
 from plansmith.errors import Invalid, TooLarge
+from plansmith.io.schema_types import FIRST_YEAR, LAST_YEAR
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
 from plansmith.services import project_actions as actions
 from plansmith.services.access import Action, Role, grant
@@ -105,7 +106,9 @@ def evm(
     project: str,
     session: DbSession,
     user: CurrentUser,
-    status_date: date | None = None,
+    status_date: Annotated[
+        date | None, Query(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))
+    ] = None,
     baseline: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
     """Earned value and earned schedule (``plansmith evm --format json``)."""
@@ -138,7 +141,7 @@ def delete_baseline(project: str, name: str, session: DbSession, user: CurrentUs
 @router.get(
     "/projects/{project}/export",
     response_class=Response,
-    responses={200: {"content": {YAML: {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {YAML: {"schema": {"type": "object"}}}}},
 )
 def export(project: str, session: DbSession, user: CurrentUser) -> Response:
     """The stored plan as a plan file; importing it gives the same project back."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from plansmith.services import accounts
 from plansmith.storage import tables as t
 
 router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class SignIn(BaseModel):
@@ -140,7 +141,7 @@ def issue_token(
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, session: DbSession, user: CurrentUser) -> Response:
+def revoke_token(token_id: RowId, session: DbSession, user: CurrentUser) -> Response:
     accounts.revoke_token(session, user, token_id)
     return Response(status_code=204)
 

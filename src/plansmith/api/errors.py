@@ -70,11 +70,14 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
+        (400, "The body cannot be read (not JSON, or not UTF-8)"),
         (401, "Not signed in"),
         (403, "Your role does not allow this"),
         (404, "Not found, or not visible to you"),
         (409, "Conflicts with what is stored (a stale version, a duplicate)"),
         (422, "The content is not valid"),
         (428, "If-Match is required"),
+        (413, "The upload is over the size limit"),
+        (429, "Too many failed sign-ins"),
     )
 }

@@ -36,7 +36,7 @@ Patch = Annotated[
     Body(description="Any of the item's fields; a field set to null is removed."),
 ]
 Limit = Annotated[int, Query(ge=1, le=items.MAX_PAGE)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 def _filters(request: Request) -> dict[str, str]:

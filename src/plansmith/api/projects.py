@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from plansmith.api.deps import CurrentUser, DbSession, IfMatch, etag
@@ -144,7 +144,12 @@ def set_member(
 
 
 @router.delete("/projects/{project}/members/{user_id}", status_code=204)
-def remove_member(project: str, user_id: int, session: DbSession, user: CurrentUser) -> Response:
+def remove_member(
+    project: str,
+    user_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    session: DbSession,
+    user: CurrentUser,
+) -> Response:
     portfolios.remove_member(session, user, project, user_id)
     return Response(status_code=204)
 

@@ -50,11 +50,21 @@ class _PlanDumper(yaml.CSafeDumper):
 
 
 def _represent_str(dumper: _PlanDumper, value: str) -> yaml.Node:
-    if _DATE_LIKE.match(value):
-        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
+    if _DATE_LIKE.match(value) and _implicit(dumper, value) == _TIMESTAMP:
+        # Plain, so every YAML reader sees a date; only what YAML itself reads as one (a
+        # "2027-05-31T09:00" without seconds is not, and would need an explicit tag).
+        return dumper.represent_scalar(_TIMESTAMP, value)
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_str(value)
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _implicit(dumper: _PlanDumper, value: str) -> str:
+    tag: str = dumper.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 _PlanDumper.add_representer(str, _represent_str)

@@ -140,11 +140,16 @@ def is_empty(session: Session) -> bool:
 # same from either (and restore into either).
 
 
+def _is_moment(kind: Any) -> bool:
+    """A date-time column, plain or wrapped (storage.tables.UtcDateTime)."""
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
+
+
 def _encoded(table: Table, row: Any) -> Row:
     out: Row = {}
     for column in table.columns:
         value = row[column]
-        if value is not None and isinstance(column.type, DateTime):
+        if value is not None and _is_moment(column.type):
             aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             value = aware.astimezone(UTC).isoformat()
         elif value is not None and isinstance(column.type, Date):
@@ -166,7 +171,7 @@ def _decoded(table: Table, row: Any) -> Row:
         if value is None:
             continue  # the database itself refuses a missing value where one is required
         try:
-            if isinstance(column.type, DateTime):
+            if _is_moment(column.type):
                 moment = datetime.fromisoformat(value)
                 out[column.name] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             elif isinstance(column.type, Date):

@@ -99,6 +99,10 @@ class ItemKind:
     def before_delete(self, session: Session, row: Any) -> None:
         return None
 
+    def projects_using(self, session: Session, row: Any) -> set[int]:
+        """For pool items: the projects that use this one (whose managers may change it)."""
+        return set()
+
     def member_may_change(self, changed: set[str]) -> bool:
         """Whether a member may make this change on a task of their own."""
         return False
@@ -119,6 +123,8 @@ def _find(session: Session, kind: ItemKind, project: t.Project | None, ident: st
             value = int(ident)
         except ValueError:
             value = None
+        if value is not None and not 0 < value < 2**63:  # no row has it; the database
+            value = None  # would refuse the number itself
     row = (
         session.scalar(_scope(kind, project).where(column == value)) if value is not None else None
     )
@@ -152,14 +158,8 @@ def _may_edit(
     """Owners and managers edit the plan; a member only what :meth:`ItemKind.member_may_change`
     allows, and only on tasks assigned to them. The pool: admins, owners and managers."""
     if project is None:
-        if user.is_admin or session.scalar(
-            select(t.Membership.id).where(
-                t.Membership.user_id == user.id,
-                t.Membership.role.in_([Role.OWNER, Role.MANAGER]),
-            )
-        ):
-            return
-        raise Forbidden("only owners and managers of a project edit the shared pool")
+        _may_edit_pool(session, user, kind, row, changed)
+        return
     role = role_on(session, user, project.id)
     if role is not None and Action.EDIT_PLAN not in ALLOWED[role]:
         task_id = kind.task_id_of(row)
@@ -171,6 +171,32 @@ def _may_edit(
         ):
             return
     require(session, user, project.id, Action.EDIT_PLAN, exists=True)
+
+
+def _may_edit_pool(
+    session: Session, user: t.User, kind: ItemKind, row: Any, changed: set[str]
+) -> None:
+    """The shared pool: administrators, and owners and managers for what only their own
+    projects use. A pool resource's e-mail decides whose tasks a member may update, so only an
+    administrator sets it."""
+    if user.is_admin:
+        return
+    managed = set(
+        session.scalars(
+            select(t.Membership.project_id).where(
+                t.Membership.user_id == user.id,
+                t.Membership.role.in_([Role.OWNER, Role.MANAGER]),
+            )
+        )
+    )
+    if not managed:
+        raise Forbidden("only owners and managers of a project edit the shared pool")
+    if "email" in changed or (row is not None and row.id is None and "email" in row.spec):
+        raise Forbidden("only an administrator sets a resource's e-mail (it grants rights)")
+    if row is not None and row.id is not None and kind.projects_using(session, row) - managed:
+        raise Forbidden(
+            f"this {kind.entity} is also used by projects you do not manage; ask an administrator"
+        )
 
 
 def list_items(

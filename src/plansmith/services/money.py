@@ -30,6 +30,7 @@ from plansmith.io.baselines import (
 )
 from plansmith.io.plan_file import LoadedPlan, load_plan
 from plansmith.io.schedule_json import TIME_FORMAT
+from plansmith.io.schema_types import FIRST_YEAR, LAST_YEAR
 from plansmith.scheduling.calendars import CalendarBook
 from plansmith.scheduling.cpm import schedule_project
 from plansmith.scheduling.progress import progressed
@@ -72,6 +73,13 @@ def cost_plan(
 ) -> tuple[Costed | None, tuple[Diagnostic, ...], LoadedPlan]:
     if plan.project is None or not plan.ok:
         return None, tuple(plan.diagnostics), plan
+    if status_date is not None and not FIRST_YEAR <= status_date.year <= LAST_YEAR:
+        problem = error(
+            "invalid_date",
+            f"the status date {status_date} is outside the years {FIRST_YEAR}-{LAST_YEAR}",
+            "status_date",
+        )
+        return None, (*plan.diagnostics, problem), plan
     written = plan.project
     if status_date is not None:
         written = replace(written, status_date=status_date)

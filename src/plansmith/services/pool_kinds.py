@@ -33,6 +33,16 @@ class CalendarKind(ItemKind):
     default_sort = "id"
     project_scoped = False
 
+    def projects_using(self, session: Session, row: t.Calendar) -> set[int]:
+        """Projects that declare it, or book a resource on it."""
+        return _projects(
+            session,
+            select(t.ProjectCalendar.project_id).where(t.ProjectCalendar.calendar_id == row.id),
+            select(t.ProjectResource.project_id)
+            .join(t.Resource, t.Resource.id == t.ProjectResource.resource_id)
+            .where(t.Resource.calendar_id == row.id),
+        )
+
     def document(self, session: Session, row: t.Calendar) -> dict[str, Any]:
         return {"id": row.key, **({"name": row.name} if row.name else {}), **row.spec}
 
@@ -46,6 +56,13 @@ class CalendarKind(ItemKind):
         row.spec = {k: v for k, v in spec_document(item).items() if k not in {"id", "name"}}
 
 
+def _projects(session: Session, *queries: Any) -> set[int]:
+    found: set[int] = set()
+    for query in queries:
+        found.update(session.scalars(query))
+    return found
+
+
 class ResourceKind(ItemKind):
     entity = "resource"
     table = t.Resource
@@ -54,6 +71,14 @@ class ResourceKind(ItemKind):
     sortable = {"id": t.Resource.key, "name": t.Resource.name, "kind": t.Resource.kind}  # noqa: RUF012
     default_sort = "id"
     project_scoped = False
+
+    def projects_using(self, session: Session, row: t.Resource) -> set[int]:
+        """Projects with it on their team or booking it."""
+        return _projects(
+            session,
+            select(t.ProjectResource.project_id).where(t.ProjectResource.resource_id == row.id),
+            select(t.Assignment.project_id).where(t.Assignment.resource_id == row.id),
+        )
 
     def document(self, session: Session, row: t.Resource) -> dict[str, Any]:
         return resource_document(row)

@@ -13,7 +13,7 @@ finds another writer's version changes nothing and raises, so no save is ever lo
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -28,8 +28,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -43,9 +45,22 @@ NAMING = {
 Json = dict[str, Any]
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in UTC on every backend: SQLite keeps no time zone and hands back naive
+    datetimes, which would compare wrongly and print without their offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {Json: JSON, datetime: DateTime(timezone=True)}  # noqa: RUF012
+    type_annotation_map = {Json: JSON, datetime: UtcDateTime()}  # noqa: RUF012
 
 
 class Versioned:
