@@ -149,3 +149,45 @@ def test_an_uploaded_plan_cannot_read_server_files(api: Api, admin: dict[str, st
     assert reply.status_code == 422
     assert [d["code"] for d in reply.json()["diagnostics"]] == ["pool_not_allowed"]
     assert "root" not in reply.text
+
+
+def test_pool_items_are_changed_only_by_who_manages_every_project_using_them(
+    api: Api, admin: dict[str, str], project: str
+) -> None:
+    from plansmith.services.access import Role
+
+    member = api.member("dev@example.com", project, Role.MEMBER)
+    own = api.client.post(
+        "/api/v1/projects",
+        json={"id": "side-project", "name": "Side", "start": "2027-01-04"},
+        headers=member,
+    )
+    assert own.status_code == 201, own.text  # they own this one, so they may edit the pool...
+    key = api.client.get(f"/api/v1/projects/{project}/assignments", headers=admin).json()["items"][
+        0
+    ]["resource"]
+    resource = api.client.get(f"/api/v1/resources/{key}", headers=member).json()
+    version = {"If-Match": f'"{resource["version"]}"'}
+    taken = api.client.patch(
+        f"/api/v1/resources/{key}", json={"email": "dev@example.com"}, headers={**member, **version}
+    )
+    assert taken.status_code == 403  # ...but not a resource another project books
+    assert taken.json()["code"] == "forbidden"
+    renamed = api.client.patch(
+        f"/api/v1/resources/{key}", json={"name": "Renamed"}, headers={**member, **version}
+    )
+    assert renamed.status_code == 403
+    mine = api.client.post(
+        "/api/v1/resources", json={"id": "side-tester", "name": "Tester"}, headers=member
+    )
+    assert mine.status_code == 201, mine.text
+    with_email = api.client.post(
+        "/api/v1/resources",
+        json={"id": "side-2", "name": "Two", "email": "dev@example.com"},
+        headers=member,
+    )
+    assert with_email.status_code == 403
+    by_admin = api.client.patch(
+        f"/api/v1/resources/{key}", json={"email": "dev@example.com"}, headers={**admin, **version}
+    )
+    assert by_admin.status_code == 200, by_admin.text
