@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# Argon2's cheapest parameters for the suite's many accounts (the default profile is tested on
+# its own in tests/integration/test_accounts.py); servers the tests start inherit it.
+os.environ.setdefault("PLANSMITH_PASSWORD_HASH_PROFILE", "test")
+
 if TYPE_CHECKING:
     from plansmith.storage.database import Database
 

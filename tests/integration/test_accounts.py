@@ -506,3 +506,23 @@ def test_ensure_admin_does_not_promote_an_ordinary_account(
     assert caught.value.code == "email_taken"
     with database.transaction() as session:
         assert not session.scalars(select(User)).one().is_admin
+
+
+def test_the_default_hash_profile_is_rfc_9106_low_memory_and_production_refuses_the_test_one() -> (
+    None
+):
+    from argon2 import profiles
+
+    from plansmith.config import SettingsError
+    from plansmith.services.accounts import password_hasher
+
+    strong = password_hasher({})
+    low_memory = profiles.RFC_9106_LOW_MEMORY
+    assert (strong.time_cost, strong.memory_cost, strong.parallelism) == (
+        low_memory.time_cost,
+        low_memory.memory_cost,
+        low_memory.parallelism,
+    )
+    assert password_hasher({"PLANSMITH_PASSWORD_HASH_PROFILE": "test"}).memory_cost < 1024
+    with pytest.raises(SettingsError):
+        password_hasher({"PLANSMITH_PASSWORD_HASH_PROFILE": "test", "PLANSMITH_MODE": "production"})

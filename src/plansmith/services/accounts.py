@@ -20,19 +20,21 @@ instead of sleeping. Times are UTC and timezone-aware; SQLite hands back naive d
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plansmith.config import Settings
+from plansmith.config import Settings, SettingsError
 from plansmith.errors import Conflict, Invalid, NotFound, NotSignedIn, TooManyRequests
 from plansmith.storage.database import Database
 from plansmith.storage.tables import ApiToken, BrowserSession, LoginAttempt, User
@@ -48,8 +50,20 @@ ATTEMPT_RETENTION = timedelta(hours=1)
 # what is certainly not an address (no @, spaces, no dot in the domain).
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
-# argon2-cffi's defaults are Argon2id with the RFC 9106 low-memory profile.
-_HASHER = PasswordHasher()
+
+def password_hasher(environ: Mapping[str, str] = os.environ) -> PasswordHasher:
+    """Argon2id with the RFC 9106 low-memory profile (argon2-cffi's default). The test suite
+    sets ``PLANSMITH_PASSWORD_HASH_PROFILE=test`` for argon2-cffi's cheapest parameters, so its
+    hundreds of accounts cost milliseconds; production mode refuses that setting."""
+    profile = environ.get("PLANSMITH_PASSWORD_HASH_PROFILE", "default")
+    if profile == "test":
+        if environ.get("PLANSMITH_MODE", "").lower() == "production":
+            raise SettingsError("PLANSMITH_PASSWORD_HASH_PROFILE=test is not for production")
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+_HASHER = password_hasher()
 
 _INVALID_CREDENTIALS = "the email address or password is wrong"
 
