@@ -12,16 +12,58 @@
   const ZOOMS = ["Day", "Week", "Month", "Quarter"];
   const FIELDS = { 1: "name", 2: "duration", 3: "start", 5: "progress", 6: "after", 7: "resources" };
   const MOVES = { ArrowRight: "indent", ArrowLeft: "outdent", ArrowUp: "up", ArrowDown: "down" };
-  const QUARTER = {
-    name: "Quarter",
-    padding: "3m",
-    step: "3m",
-    column_width: 100,
-    date_format: "YYYY-MM",
-    snap_at: "7d",
-    lower_text: (d) => `Q${Math.floor(d.getMonth() / 3) + 1}`,
-    upper_text: (d, ld) => (!ld || d.getFullYear() !== ld.getFullYear() ? String(d.getFullYear()) : ""),
-    thick_line: (d) => d.getMonth() === 0,
+  // The zoom levels, with header texts from cached formatters: frappe-gantt's own build two
+  // Intl formatters per call, which over a few years of days is most of a zoom change.
+  const LANG = document.documentElement.lang || "en";
+  const monthName = new Intl.DateTimeFormat(LANG, { month: "long" });
+  const monthShort = new Intl.DateTimeFormat(LANG, { month: "short" });
+  const changed = (d, ld, part) => !ld || d[part]() !== ld[part]();
+  const VIEW_MODES = {
+    Day: {
+      name: "Day",
+      padding: "7d",
+      step: "1d",
+      date_format: "YYYY-MM-DD",
+      lower_text: (d) => String(d.getDate()),
+      upper_text: (d, ld) => (changed(d, ld, "getMonth") ? `${monthName.format(d)} ${d.getFullYear()}` : ""),
+      thick_line: (d) => d.getDay() === 1,
+    },
+    Week: {
+      name: "Week",
+      padding: "1m",
+      step: "7d",
+      column_width: 140,
+      date_format: "YYYY-MM-DD",
+      lower_text: (d) => {
+        const end = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 6);
+        return `${d.getDate()} ${monthShort.format(d)} – ${end.getDate()} ${monthShort.format(end)}`;
+      },
+      upper_text: (d, ld) => (changed(d, ld, "getMonth") ? `${monthName.format(d)} ${d.getFullYear()}` : ""),
+      thick_line: (d) => d.getDate() <= 7,
+      upper_text_frequency: 4,
+    },
+    Month: {
+      name: "Month",
+      padding: "2m",
+      step: "1m",
+      column_width: 120,
+      date_format: "YYYY-MM",
+      snap_at: "7d",
+      lower_text: (d) => monthName.format(d),
+      upper_text: (d, ld) => (changed(d, ld, "getFullYear") ? String(d.getFullYear()) : ""),
+      thick_line: (d) => d.getMonth() % 3 === 0,
+    },
+    Quarter: {
+      name: "Quarter",
+      padding: "3m",
+      step: "3m",
+      column_width: 100,
+      date_format: "YYYY-MM",
+      snap_at: "7d",
+      lower_text: (d) => `Q${Math.floor(d.getMonth() / 3) + 1}`,
+      upper_text: (d, ld) => (changed(d, ld, "getFullYear") ? String(d.getFullYear()) : ""),
+      thick_line: (d) => d.getMonth() === 0,
+    },
   };
 
   // 409 and 422 answers are the form again, with its messages: swap them. Other refusals are
@@ -283,8 +325,86 @@
       }
     }
 
+    // frappe-gantt places each label by measuring it (getBBox) right after moving the one
+    // before: a layout pass per bar, seconds with thousands of bars. Measured with a canvas
+    // instead, every label is placed without one.
+    make_bars() {
+      super.make_bars();
+      const bar = this.bars[0];
+      const proto = bar && Object.getPrototypeOf(bar);
+      if (proto && proto.update_label_position !== placeLabel) proto.update_label_position = placeLabel;
+      const label = bar?.group.querySelector(".bar-label");
+      if (label) measure.font = getComputedStyle(label).font;
+    }
+
+    // Weekends shaded without frappe-gantt's per-day date formatting (slow over years of days);
+    // at month and quarter zoom a day is too narrow to shade.
+    highlight_holidays() {
+      const mode = this.config.view_mode.name;
+      if (mode !== "Day" && mode !== "Week") return;
+      const width = this.config.column_width / (mode === "Week" ? 7 : 1);
+      const height = this.grid_height - this.config.header_height;
+      for (let day = new Date(this.gantt_start); day <= this.gantt_end; day.setDate(day.getDate() + 1)) {
+        if (day.getDay() !== 0 && day.getDay() !== 6) continue;
+        const rect = document.createElementNS(NS, "rect");
+        rect.setAttribute("class", "holiday-highlight weekend");
+        rect.setAttribute("x", Math.round(xOf(this, day)));
+        rect.setAttribute("y", this.config.header_height);
+        rect.setAttribute("width", width);
+        rect.setAttribute("height", height);
+        this.layers.grid.append(rect);
+      }
+    }
+
+    // A header column's texts and class; frappe-gantt formats the class with a new Intl
+    // formatter per column.
+    get_date_info(date, last) {
+      const mode = this.config.view_mode;
+      const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+      const formatted = this.config.date_format === "YYYY-MM" ? day.slice(0, 7) : day;
+      return {
+        date,
+        formatted_date: formatted,
+        column_width: this.config.column_width,
+        x: last ? last.x + last.column_width : 0,
+        upper_text: mode.upper_text(date, last ? last.date : null, LANG),
+        lower_text: mode.lower_text(date, last ? last.date : null, LANG),
+        upper_y: 17,
+        lower_y: this.options.upper_header_height + 5,
+      };
+    }
+
+    // frappe-gantt finds bars and tasks by scanning the list, on every scroll event and for
+    // every arrow: quadratic with thousands of bars. By id, once per render:
+    get_bar(id) {
+      if (this.barIndexOf !== this.bars) {
+        this.barIndex = new Map(this.bars.map((bar) => [bar.task.id, bar]));
+        this.barIndexOf = this.bars;
+      }
+      return this.barIndex.get(id);
+    }
+
+    map_arrows_on_bars() {
+      const touching = new Map();
+      for (const arrow of this.arrows) {
+        for (const id of new Set([arrow.from_task.task.id, arrow.to_task.task.id])) {
+          if (!touching.has(id)) touching.set(id, []);
+          touching.get(id).push(arrow);
+        }
+      }
+      for (const bar of this.bars) bar.arrows = touching.get(bar.task.id) || [];
+    }
+
+    get_task(id) {
+      if (this.taskIndexOf !== this.tasks) {
+        this.taskIndex = new Map(this.tasks.map((task) => [task.id, task]));
+        this.taskIndexOf = this.tasks;
+      }
+      return this.taskIndex.get(id);
+    }
+
     // frappe-gantt measures every bar's bounding box on each scroll event; the attributes say
-    // the same without a layout pass (it matters with thousands of bars).
+    // the same without a layout pass.
     get_start_end_positions() {
       if (!this.bars.length) return [0, 0, 0];
       let minStart = Infinity;
@@ -299,6 +419,31 @@
       }
       return [minStart, maxStart, maxEnd];
     }
+  }
+
+  const measure = document.createElement("canvas").getContext("2d");
+  const widths = new Map();
+
+  function textWidth(text) {
+    const key = `${measure.font}|${text}`;
+    let width = widths.get(key);
+    if (width === undefined) {
+      width = measure.measureText(text).width;
+      widths.set(key, width);
+    }
+    return width;
+  }
+
+  // Bar.update_label_position, without a layout pass: inside the bar if it fits, else after it.
+  function placeLabel() {
+    const label = this.group.querySelector(".bar-label");
+    if (!label) return;
+    const x = this.$bar.getX();
+    const width = this.$bar.getWidth();
+    const needed = textWidth(label.textContent);
+    const outside = needed + 8 > width;
+    label.classList.toggle("big", outside);
+    label.setAttribute("x", outside ? x + width + 5 : x + width / 2 - needed / 2);
   }
 
   function toTask([id, name, start, end, progress, predecessors, flags, version, baselineStart, baselineEnd]) {
@@ -334,9 +479,7 @@
     const rowHeight = firstRow ? firstRow.getBoundingClientRect().height : 32;
     const headHeight = $("#wbs thead").getBoundingClientRect().height;
     const padding = Math.max(6, Math.round(rowHeight * 0.3));
-    const modes = [state.zoom, ...ZOOMS.filter((mode) => mode !== state.zoom)].map((mode) =>
-      mode === "Quarter" ? QUARTER : mode,
-    );
+    const modes = [state.zoom, ...ZOOMS.filter((mode) => mode !== state.zoom)].map((mode) => VIEW_MODES[mode]);
     const options = {
       view_modes: modes,
       bar_height: rowHeight - padding,
@@ -351,7 +494,7 @@
       today_button: true,
       popup_on: "click",
       popup,
-      language: document.documentElement.lang || "en",
+      language: LANG,
       on_date_change: dragging,
       on_click: (task) => select(rowOf(task.id), false),
     };
@@ -399,7 +542,7 @@
     const top = chart.scrollTop;
     state.zoom = button.dataset.viewMode;
     localStorage.setItem("plansmith.zoom", state.zoom);
-    gantt.change_view_mode(state.zoom === "Quarter" ? QUARTER : state.zoom, true);
+    gantt.change_view_mode(VIEW_MODES[state.zoom], true);
     chart.scrollTo({ left: Math.max(0, xOf(gantt, middle) - chart.clientWidth / 2), top, behavior: "instant" });
     pressZoom();
   });
@@ -428,6 +571,8 @@
   }
 
   function decorate(gantt) {
+    // the bars' grow-in animations: thousands of them, on every zoom and rebuild
+    gantt.$svg.querySelectorAll("animate").forEach((animation) => animation.remove());
     const extras = document.createElementNS(NS, "g");
     extras.setAttribute("class", "plan-extras");
     gantt.$svg.insertBefore(extras, gantt.layers.bar);
@@ -476,11 +621,20 @@
     highlightBar();
   }
 
+  // The selected task's bar: marked, and brought into view if it is off to the side.
   function highlightBar() {
     const gantt = state.gantt;
     if (!gantt?.$svg) return;
     gantt.$svg.querySelector(".bar-wrapper.selected")?.classList.remove("selected");
-    if (state.selected) gantt.$svg.querySelector(`.bar-wrapper[data-id="${CSS.escape(state.selected)}"]`)?.classList.add("selected");
+    const bar = state.selected ? gantt.get_bar(state.selected) : null;
+    if (!bar) return;
+    bar.group.classList.add("selected");
+    const chart = gantt.$container;
+    const x = bar.$bar.getX();
+    const end = x + bar.$bar.getWidth();
+    if (end < chart.scrollLeft || x > chart.scrollLeft + chart.clientWidth) {
+      chart.scrollTo({ left: Math.max(0, x - gantt.config.column_width), behavior: "instant" });
+    }
   }
 
   function popup(context) {
