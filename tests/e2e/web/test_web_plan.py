@@ -39,6 +39,7 @@ def _row(page: Page, name: str) -> Locator:
 
 
 def _cells(row: Locator) -> list[str]:
+    row.wait_for()  # all_inner_texts() does not wait: an empty list while a body is swapped
     return [text.strip() for text in row.locator("td").all_inner_texts()]
 
 
@@ -89,8 +90,8 @@ def test_create_a_project_then_add_tasks_and_a_dependency(page: Page, server: An
     assert saved.value.status == 200
     page.locator("#wbs tr.editing").wait_for(state="detached")
     build = _row(page, "Build")
-    assert _cells(build)[6] == design_id  # the After column
-    assert _cells(build)[3] == "2027-03-04"  # Design takes Mon-Wed
+    expect(build.locator("td").nth(6)).to_have_text(design_id)  # the After column
+    expect(build.locator("td").nth(3)).to_have_text("2027-03-04")  # Design takes Mon-Wed
     expect(page.locator("#gantt g.arrow path")).to_have_count(1)  # the link, drawn
 
     page.reload()
