@@ -178,6 +178,53 @@ def test_links_and_assignments_edit_as_lists_of_ids(site: Site) -> None:
     assert site.links("build") == [("review", "FS"), ("sketch", "FS")]  # nothing half-done
 
 
+def test_links_of_other_types_keep_their_type(site: Site) -> None:
+    from plansmith.services.item_kinds import DEPENDENCIES
+    from plansmith.services.items import create_item
+
+    with site.database.transaction() as session:
+        user = session.scalar(select(t.User).where(t.User.email == "manager@example.com"))
+        project = session.scalar(select(t.Project).where(t.Project.key == "web-plan"))
+        assert user is not None
+        link = {"task": "build", "predecessor": "sketch", "type": "SS", "lag": "1d"}
+        create_item(session, user, DEPENDENCIES, project, link)
+    form = site.client.get("/projects/web-plan/tasks/build/edit")
+    assert 'name="after" value="design, sketch"' in form.text
+    assert "sketch SS+1d" in row_of(site.client.get("/projects/web-plan").text, "build")
+
+    kept = site.post("/tasks/build", {"after": "sketch, design", "version": 1})
+    assert kept.status_code == 200
+    assert site.links("build") == [("design", "FS"), ("sketch", "SS")]
+    dropped = site.post("/tasks/build", {"after": "design", "version": 1})
+    assert dropped.status_code == 200
+    assert site.links("build") == [("design", "FS")]
+
+
+def test_the_form_offers_what_the_task_can_have(site: Site) -> None:
+    summary = site.client.get("/projects/web-plan/tasks/design/edit").text
+    milestone = site.client.get("/projects/web-plan/tasks/done/edit").text
+
+    assert 'name="name"' in summary
+    assert 'name="after"' in summary
+    for field in ("duration", "resources", "progress"):  # a summary's come from below
+        assert f'name="{field}"' not in summary
+    assert 'name="duration"' not in milestone
+    assert 'name="progress"' in milestone
+
+
+def test_names_are_escaped_in_the_table_and_the_chart_data(site: Site) -> None:
+    name = '<img src=x onerror="alert(1)">'
+    version = site.task("build")["version"]
+    assert site.post("/tasks/build", {"name": name, "version": version}).status_code == 200
+
+    page = site.client.get("/projects/web-plan").text
+
+    assert name not in page
+    assert "&lt;img src=x onerror=" in row_of(page, "build")
+    assert {bar[0]: bar for bar in gantt_bars(page)}["build"][1] == name  # the data is intact
+    assert "\\u003cimg" in page  # and cannot close the script element it sits in
+
+
 def test_a_change_that_breaks_the_plan_is_rolled_back(site: Site) -> None:
     """`done` after `build` after `design`: making `sketch` wait for `done` is a loop."""
     version = site.task("sketch")["version"]

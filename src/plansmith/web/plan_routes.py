@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from plansmith.errors import Conflict, Invalid, ServiceError
 from plansmith.services.access import Action
 from plansmith.services.plan_dates import change_dates
-from plansmith.services.plan_edit import Move, TaskChange, add_task, edit_task, move_task
+from plansmith.services.plan_edit import TaskChange, edit_task
+from plansmith.services.plan_tree import Move, add_task, move_task
 from plansmith.services.plan_view import PlanView, TaskValues, plan_view, task_values
 from plansmith.services.portfolios import find_project
 from plansmith.storage import tables as t
