@@ -295,6 +295,7 @@
     const body = $("#plan-body:not([data-ready])");
     if (body) {
       body.dataset.ready = "1";
+      originals.clear();
       build(false);
       const tr = rowOf(state.selected);
       if (tr) select(tr, state.refocus);
@@ -307,7 +308,18 @@
       add.dataset.focused = "1";
       add.focus();
     }
+    tools();
   }
+
+  // Summaries and (for readers) every bar stay where the schedule put them: not even the
+  // look of a drag.
+  document.addEventListener(
+    "mousedown",
+    (event) => {
+      if (event.target.closest?.("#gantt .bar-wrapper.locked")) event.stopPropagation();
+    },
+    true,
+  );
 
   // The chart --------------------------------------------------------------------------------
 
