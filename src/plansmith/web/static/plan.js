@@ -256,9 +256,13 @@
       state.refocus = false;
       $("#add-name")?.focus();
     }
-    if (event.detail.elt.dataset?.dates) {
-      delete event.detail.elt.dataset.dates;
-      if (xhr.status !== 200) build(true); // refused: put the bar back where it was
+    const dragged = event.detail.elt.dataset?.dates;
+    if (dragged) delete event.detail.elt.dataset.dates;
+    const inForm = event.detail.elt.closest?.("form.row-form");
+    if (xhr.status === 409 && !inForm) {
+      refresh(); // someone else changed the plan: show it as it is now (the message stays)
+    } else if (dragged && xhr.status !== 200) {
+      build(true); // refused: put the bar back where it was
     }
   });
 
@@ -266,6 +270,10 @@
 
   document.addEventListener("htmx:responseError", (event) => say(refusal(event.detail.xhr), true));
   document.addEventListener("htmx:sendError", () => say("The server cannot be reached; nothing was saved.", true));
+
+  function refresh() {
+    htmx.ajax("GET", `${base}/plan-body`, { target: "#plan-body", swap: "outerHTML" });
+  }
 
   function refusal(xhr) {
     const type = xhr.getResponseHeader("Content-Type") || "";
