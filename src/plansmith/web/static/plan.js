@@ -266,6 +266,8 @@
     }
   });
 
+  // Set up new content as soon as it is in (afterSwap), before anyone can type into it.
+  document.addEventListener("htmx:afterSwap", setUp);
   document.addEventListener("htmx:afterSettle", setUp);
 
   document.addEventListener("htmx:responseError", (event) => say(refusal(event.detail.xhr), true));
@@ -295,9 +297,12 @@
       const table = $("#wbs-scroll");
       table.style.setProperty("--wbs-visible", `${table.clientWidth}px`); // the form fits the view
       table.scrollLeft = 0;
-      const field = $('[aria-invalid="true"]', form) || $(`[name="${form.dataset.focus}"]`, form) || $("input:not([type=hidden])", form);
-      field?.focus();
-      field?.select?.();
+      if (!form.contains(document.activeElement)) {
+        // never taken from a field the user has already moved to
+        const field = $('[aria-invalid="true"]', form) || $(`[name="${form.dataset.focus}"]`, form) || $("input:not([type=hidden])", form);
+        field?.focus();
+        field?.select?.();
+      }
       tools();
     }
     const body = $("#plan-body:not([data-ready])");
