@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint format bench system-deps clean
+.PHONY: install run test check lint format bench system-deps clean screenshots
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 check: test lint
+
+screenshots: install system-deps  ## refresh docs/screenshots from the browser tests
+	PLANSMITH_SCREENSHOTS=docs $(BIN)/pytest -q tests/e2e/web
 
 bench: install system-deps
 	$(BIN)/python bench/schedule_bench.py

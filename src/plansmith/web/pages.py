@@ -112,14 +112,6 @@ def page_context(session: Any, user: Any, project: Any = None) -> dict[str, Any]
     return context
 
 
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, session: PageSession, user: PageUser) -> HTMLResponse:
-    from plansmith.services.dashboard import portfolio_overview
-
-    overview = portfolio_overview(session, user)
-    return render(request, "dashboard.html", {**page_context(session, user), "overview": overview})
-
-
 @router.get("/projects/{key}", response_class=HTMLResponse)
 def plan_page(request: Request, key: str, session: PageSession, user: PageUser) -> HTMLResponse:
     from plansmith.services.plan_view import plan_view

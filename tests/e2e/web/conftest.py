@@ -36,7 +36,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1366, "height": 900}
-SCREENSHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
+# `make screenshots` (PLANSMITH_SCREENSHOTS=docs) refreshes the ones docs/web.md shows; a plain
+# test run writes them beside the test's temporary files, leaving the work tree alone.
+DOCS_SCREENSHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
 PLANSMITH = Path(sys.executable).parent / "plansmith"
 ADMIN = "admin@example.com"
 PASSWORD = "correct horse battery staple"
@@ -306,20 +308,27 @@ def viewer_page(
         context.close()
 
 
-def _screenshot(page: Page, name: str) -> Path:
-    """The visible page (1366x900) as docs/screenshots/NAME.png, for docs/web.md."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=path, animations="disabled", caret="hide")
-    return path
-
-
 @pytest.fixture
 def sign_in() -> Callable[..., None]:
     """``sign_in(page, email, password=PASSWORD, next_path="/")`` through the sign-in form."""
     return _sign_in
 
 
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("PLANSMITH_SCREENSHOTS") == "docs":
+        return DOCS_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def screenshot() -> Callable[[Page, str], Path]:
-    return _screenshot
+def screenshot(screenshot_dir: Path) -> Callable[[Page, str], Path]:
+    """``screenshot(page, NAME)``: the visible page (1366x900) as NAME.png."""
+
+    def take(page: Page, name: str) -> Path:
+        screenshot_dir.mkdir(parents=True, exist_ok=True)
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=path, animations="disabled", caret="hide")
+        return path
+
+    return take
