@@ -123,3 +123,49 @@ def plan_page(request: Request, key: str, session: PageSession, user: PageUser) 
 
 def sign_in_redirect(next_url: str) -> RedirectResponse:
     return RedirectResponse(f"/sign-in?next={quote(next_url)}", status_code=303)
+
+
+WBS_COLUMNS = (
+    "WBS",
+    "Id",
+    "Task",
+    "Duration",
+    "Start",
+    "Finish",
+    "% complete",
+    "After",
+    "Who",
+    "Critical",
+    "Milestone",
+    "Baseline start",
+    "Baseline finish",
+)
+
+
+@router.get("/projects/{key}/tables/wbs.{fmt}")
+def wbs_table(fmt: str, key: str, session: PageSession, user: PageUser) -> Response:
+    """The plan page's table, with the schedule's dates, as CSV or XLSX."""
+    from plansmith.services.plan_view import plan_view
+    from plansmith.web.downloads import Table, download
+
+    project = find_project(session, user, key, Action.READ_PLAN)
+    view = plan_view(session, user, project)
+    rows = [
+        (
+            r.wbs,
+            r.id,
+            r.name,
+            r.duration,
+            r.start,
+            r.finish,
+            r.progress,
+            ", ".join(r.links or r.predecessors),
+            ", ".join(r.assigned or r.resources),
+            "yes" if r.critical else "",
+            "yes" if r.milestone else "",
+            r.baseline_start or "",
+            r.baseline_finish or "",
+        )
+        for r in view.rows
+    ]
+    return download(Table(f"{key}-wbs", WBS_COLUMNS, rows), fmt)
