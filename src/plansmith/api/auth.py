@@ -86,14 +86,7 @@ def sign_in(
 ) -> dict[str, Any]:
     client = request.client.host if request.client is not None else "unknown"
     user, token = accounts.sign_in(database, settings, body.email, body.password, client)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(settings.session_hours * 3600),
-        httponly=True,
-        samesite="strict",
-        secure=settings.production,
-    )
+    response.set_cookie(SESSION_COOKIE, token, **accounts.session_cookie(settings))
     return _user(user)
 
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Literal, TypedDict
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -271,6 +272,24 @@ def sign_in(
             )
             return user, token
     raise NotSignedIn(_INVALID_CREDENTIALS, code="invalid_credentials")
+
+
+class CookieOptions(TypedDict):
+    max_age: int
+    httponly: bool
+    samesite: Literal["strict"]
+    secure: bool
+
+
+def session_cookie(settings: Settings) -> CookieOptions:
+    """How a browser keeps a session token, the same for every face: out of scripts' reach,
+    never sent with another site's requests, HTTPS-only in production, gone with the session."""
+    return {
+        "max_age": int(settings.session_hours * 3600),
+        "httponly": True,
+        "samesite": "strict",
+        "secure": settings.production,
+    }
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -79,14 +79,7 @@ async def sign_in(request: Request) -> Response:
         context = {"next": target, "email": email, "error": exc.message, "code": exc.code}
         return render(request, "sign_in.html", context, status_code=exc.status)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(settings.session_hours * 3600),
-        httponly=True,
-        samesite="strict",
-        secure=settings.production,
-    )
+    response.set_cookie(SESSION_COOKIE, token, **accounts.session_cookie(settings))
     return response
 
 
