@@ -121,3 +121,24 @@ def test_an_upload_over_the_limit_is_refused(api: Api, admin: dict[str, str]) ->
     )
     assert reply.status_code == 413
     assert reply.json()["code"] == "upload_too_large"
+
+
+def test_status_history_records_earned_value_for_the_indices_over_time(
+    api: Api, admin: dict[str, str]
+) -> None:
+    key = api.import_example("erp-upgrade-tracking.yaml")
+    url = f"/api/v1/projects/{key}/status-history"
+    assert api.client.get(url, headers=admin).json() == []
+    for day in ("2027-04-30", "2027-05-14"):
+        recorded = api.client.post(url, params={"status_date": day}, headers=admin)
+        assert recorded.status_code == 201, recorded.text
+        assert recorded.json()["status_date"] == day
+    again = api.client.post(url, params={"status_date": "2027-05-14"}, headers=admin)
+    assert again.status_code == 201  # the same date is replaced, not kept twice
+    history = api.client.get(url, headers=admin).json()
+    assert [point["status_date"] for point in history] == ["2027-04-30", "2027-05-14"]
+    series = api.client.get(f"/api/v1/projects/{key}/evm", headers=admin).json()["series"]
+    assert [point["status_date"] for point in series][:2] == ["2027-04-30", "2027-05-14"]
+    assert series[0]["ev"] == history[0]["ev"]
+    viewer = api.member("viewer@example.com", key, Role.VIEWER)
+    assert api.client.post(url, headers=viewer).status_code == 403

@@ -89,6 +89,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", f"{P}/level"): Role.VIEWER,
     ("POST", f"{P}/simulate"): Role.VIEWER,
     ("GET", f"{P}/evm"): Role.STAKEHOLDER,
+    ("GET", f"{P}/status-history"): Role.STAKEHOLDER,
+    ("POST", f"{P}/status-history"): Role.MANAGER,
     ("GET", f"{P}/export"): Role.VIEWER,
     ("GET", f"{P}/baselines"): Role.VIEWER,
     ("POST", f"{P}/baselines"): Role.MANAGER,
@@ -538,6 +540,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         json={"mode": "fast", "time_limit": 0.1, "schedules": 1}
     ),
     ("GET", f"{P}/evm"): lambda c: Call(query={"status_date": "2027-03-15"}),
+    ("POST", f"{P}/status-history"): lambda c: Call(query={"status_date": "2027-03-15"}),
     ("POST", f"{P}/simulate"): lambda c: Call(json={"iterations": 20, "seed": 1}),
     ("POST", f"{P}/baselines"): lambda c: Call(json={"name": c.world.fresh("perm-baseline")}),
     ("GET", f"{P}/baselines/{{name}}"): _sample_baseline,

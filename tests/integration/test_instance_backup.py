@@ -26,7 +26,7 @@ from plansmith.services.instance import (
     restore,
 )
 from plansmith.storage import tables as t
-from plansmith.storage.database import Database, upgrade
+from plansmith.storage.database import Database, schema_state, upgrade
 
 WHEN = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -139,7 +139,7 @@ def test_backup_restore_backup_gives_the_same_document(
 ) -> None:
     first = _backup(database)
     assert first["format"] == "plansmith-backup"
-    assert first["revision"] == "0001"
+    assert first["revision"] == schema_state(database.engine).head
     assert {row["key"] for row in first["tables"]["projects"]} == {
         "erp-r12-upgrade",
         "mes-pilot",

@@ -22,6 +22,7 @@ from plansmith.services.portfolios import find_project
 from plansmith.services.projects import export_plan_text, import_plan_text
 
 router = APIRouter(tags=["actions"], responses=ERROR_RESPONSES)
+StatusDate = Annotated[date | None, Query(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
 YAML = "application/yaml"
 
 
@@ -106,13 +107,27 @@ def evm(
     project: str,
     session: DbSession,
     user: CurrentUser,
-    status_date: Annotated[
-        date | None, Query(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))
-    ] = None,
+    status_date: StatusDate = None,
     baseline: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
     """Earned value and earned schedule (``plansmith evm --format json``)."""
     return actions.evm(session, user, project, status_date, baseline)
+
+
+@router.get("/projects/{project}/status-history", response_model=list[Document])
+def status_history(project: str, session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
+    """Earned value recorded at each status date, oldest first."""
+    row = find_project(session, user, project, Action.READ_REPORTS)
+    return actions.status_history(session, row)
+
+
+@router.post("/projects/{project}/status-history", response_model=Document, status_code=201)
+def record_status(
+    project: str, session: DbSession, user: CurrentUser, status_date: StatusDate = None
+) -> dict[str, Any]:
+    """Keep earned value as it stands at the plan's status date, or ``status_date``
+    (``plansmith evm --record``)."""
+    return actions.record_status(session, user, project, status_date)
 
 
 @router.get("/projects/{project}/baselines", response_model=list[BaselineOut])

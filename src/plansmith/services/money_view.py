@@ -140,10 +140,14 @@ def _number(value: Any) -> Any:
 
 
 def money_view(
-    plan: LoadedPlan, saved: dict[str, Baseline], baseline: str | None = None
+    plan: LoadedPlan,
+    saved: dict[str, Baseline],
+    baseline: str | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> MoneyView:
     """Budget and earned value of ``plan``, against ``baseline`` (one of ``saved``) or the plan
-    as it stands; the caller has checked that the user may read reports."""
+    as it stands, with the recorded status ``history`` for the indices over time; the caller
+    has checked that the user may read reports."""
     costed, diagnostics, plan = cost_plan(plan)
     if costed is None or plan.project is None:
         return MoneyView(False, diagnostics)
@@ -169,7 +173,7 @@ def money_view(
         baseline=baseline,
         baselines=list(saved),
     )
-    evm, sampled, problem = _evm(costed, diagnostics, plan, saved, baseline)
+    evm, sampled, problem = _evm(costed, diagnostics, plan, saved, baseline, history or [])
     top = phases(project)
     budgeted: dict[str, Decimal] = {}
     for row in report.rows:
@@ -228,10 +232,11 @@ def _evm(
     plan: LoadedPlan,
     saved: dict[str, Baseline],
     baseline: str | None,
+    history: list[dict[str, Any]],
 ) -> tuple[dict[str, Any] | None, dict[date, EvmReport], Diagnostic | None]:
     """The EVM document at the status date (as the API's EVM action gives it), and the same
     engine's report at the end of every week up to the plan's finish."""
-    outcome = evm_of(costed, diagnostics, plan, saved, [], baseline)
+    outcome = evm_of(costed, diagnostics, plan, saved, history, baseline)
     if not outcome.ok:
         problem = next(
             (d for d in outcome.diagnostics if d.severity.value == "error"),
@@ -239,7 +244,7 @@ def _evm(
         )
         return None, {}, problem
     assert outcome.plan.project is not None
-    doc = evm_to_json(outcome.plan.project, outcome.result, outcome.extra["baseline"], [])
+    doc = evm_to_json(outcome.plan.project, outcome.result, outcome.extra["baseline"], history)
     doc["diagnostics"] = [diagnostic_to_json(d) for d in outcome.diagnostics]
     # The chosen baseline (or the plan as it stands) is costed once and measured at each date.
     chosen = saved[baseline] if baseline else baseline_of(costed, CURRENT)

@@ -101,11 +101,12 @@ def evm(
     if baseline is not None and baseline not in saved:
         raise NotFound(f"no baseline '{baseline}' (saved: {', '.join(saved) or 'none'})")
     costed, diagnostics, plan = cost_plan(plan, status_date)
-    outcome = evm_of(costed, diagnostics, plan, saved, [], baseline)
+    history = status_history(session, project)
+    outcome = evm_of(costed, diagnostics, plan, saved, history, baseline)
     if not outcome.ok:
         raise _refuse(outcome.diagnostics, "compute earned value")
     assert outcome.plan.project is not None  # an outcome with a result has a project
-    doc = evm_to_json(outcome.plan.project, outcome.result, outcome.extra["baseline"], [])
+    doc = evm_to_json(outcome.plan.project, outcome.result, outcome.extra["baseline"], history)
     doc["diagnostics"] = [diagnostic_to_json(d) for d in outcome.diagnostics]
     return doc
 
@@ -186,3 +187,46 @@ def delete_baseline(session: Session, user: t.User, key: str, name: str) -> None
     session.delete(row)
     session.flush()
     record_changes(session, user, project, "baseline", row.id, name, summary, {})
+
+
+# Status history ----------------------------------------------------------------------------
+
+
+def status_history(session: Session, project: t.Project) -> list[dict[str, Any]]:
+    """The recorded earned-value snapshots, oldest first: the S-curves' and indices' past."""
+    rows = session.scalars(
+        select(t.StatusSnapshot)
+        .where(t.StatusSnapshot.project_id == project.id)
+        .order_by(t.StatusSnapshot.status_date)
+    )
+    return [dict(row.data) for row in rows]
+
+
+def record_status(
+    session: Session, user: t.User, key: str, status_date: date | None = None
+) -> dict[str, Any]:
+    """Keep earned value as it stands at the plan's status date (or ``status_date``),
+    replacing an earlier record of the same date, so reports can draw the indices over time."""
+    from plansmith.io.money_json import snapshot
+    from plansmith.services.audit import record_changes
+
+    project, plan = load_project_plan(session, user, key, Action.EDIT_PLAN)
+    costed, diagnostics, plan = cost_plan(plan, status_date)
+    outcome = evm_of(costed, diagnostics, plan, {}, [])
+    if not outcome.ok:
+        raise _refuse(outcome.diagnostics, "record the status")
+    point = snapshot(outcome.result)
+    day = outcome.result.status_date
+    row = session.scalar(
+        select(t.StatusSnapshot).where(
+            t.StatusSnapshot.project_id == project.id, t.StatusSnapshot.status_date == day
+        )
+    )
+    before = dict(row.data) if row is not None else {}
+    if row is None:
+        row = t.StatusSnapshot(project_id=project.id, status_date=day, recorded_at=now(), data={})
+        session.add(row)
+    row.data, row.recorded_at = point, now()
+    session.flush()
+    record_changes(session, user, project, "status", row.id, day.isoformat(), before, point)
+    return point

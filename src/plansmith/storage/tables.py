@@ -296,6 +296,20 @@ class Baseline(Base):
     data: Mapped[Json] = mapped_column(default=dict)
 
 
+class StatusSnapshot(Base):
+    """Earned value as it stood at one status date: recorded, because EV depends on progress as
+    it was reported then and cannot be rebuilt later (what the CLI's ``evm --record`` keeps in
+    ``PLAN.status.json``)."""
+
+    __tablename__ = "status_snapshots"
+    __table_args__ = (UniqueConstraint("project_id", "status_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    status_date: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime]
+    data: Mapped[Json] = mapped_column(default=dict)
+
+
 # History ----------------------------------------------------------------------------------
 
 

@@ -27,7 +27,11 @@ from plansmith.services import resource_view as rv
 from plansmith.services import risk_view as kv
 from plansmith.services.access import Action
 from plansmith.services.portfolios import find_project
-from plansmith.services.project_actions import MAX_ITERATIONS, load_project_plan
+from plansmith.services.project_actions import (
+    MAX_ITERATIONS,
+    load_project_plan,
+    status_history,
+)
 from plansmith.storage import tables as t
 from plansmith.web.deps import CsrfChecked, PageSession, PageUser
 from plansmith.web.downloads import Table, download
@@ -229,7 +233,8 @@ def _money(
     baseline = request.query_params.get("baseline") or None
     if baseline is not None and baseline not in saved:
         raise NotFound(f"no baseline '{baseline[:100]}' in this project", code="not_found")
-    return project, mv.money_view(plan, saved, baseline)
+    history = status_history(session, project)
+    return project, mv.money_view(plan, saved, baseline, history)
 
 
 @router.get("/projects/{key}/money", response_class=HTMLResponse)

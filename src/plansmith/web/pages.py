@@ -162,3 +162,12 @@ def wbs_table(fmt: str, key: str, session: PageSession, user: PageUser) -> Respo
         for r in view.rows
     ]
     return download(Table(f"{key}-wbs", WBS_COLUMNS, rows), fmt)
+
+
+@router.post("/projects/{key}/status", dependencies=[CsrfChecked])
+def record_status(key: str, session: PageSession, user: PageUser) -> Response:
+    """Keep earned value at the status date (the money page's history), then show it."""
+    from plansmith.services.project_actions import record_status as record
+
+    record(session, user, key)
+    return RedirectResponse(f"/projects/{key}/money", status_code=303)
