@@ -122,3 +122,20 @@ def test_applying_a_leveling_that_moves_nothing_is_refused(
     reply = client.post("/projects/tiny/level/apply", data={"csrf_token": _csrf(client)})
     assert reply.status_code == 422
     assert "nothing_to_level" in reply.text
+
+
+def test_record_status_from_the_money_page(database: Database, tmp_path: Path) -> None:
+    tracked = EXAMPLE.with_name("erp-upgrade-tracking.yaml").read_text(encoding="utf-8")
+    client, key = _signed_in(database, tmp_path, Role.MANAGER, tracked)
+    assert f'action="/projects/{key}/status"' in client.get(f"/projects/{key}/money").text
+    reply = client.post(
+        f"/projects/{key}/status", data={"csrf_token": _csrf(client)}, follow_redirects=False
+    )
+    assert reply.status_code == 303
+    from sqlalchemy import select
+
+    from plansmith.storage import tables as t
+
+    with database.transaction() as session:
+        days = list(session.scalars(select(t.StatusSnapshot.status_date)))
+    assert [day.isoformat() for day in days] == ["2027-05-14"]
