@@ -139,3 +139,21 @@ def test_record_status_from_the_money_page(database: Database, tmp_path: Path) -
     with database.transaction() as session:
         days = list(session.scalars(select(t.StatusSnapshot.status_date)))
     assert [day.isoformat() for day in days] == ["2027-05-14"]
+
+
+def test_the_dashboard_leads_each_role_where_it_may_go(database: Database, tmp_path: Path) -> None:
+    client, key = _signed_in(database, tmp_path, Role.STAKEHOLDER)
+    page = client.get("/").text
+    assert f'href="/projects/{key}/money"' in page
+    assert client.get(f"/projects/{key}/money").status_code == 200
+    with database.transaction() as session:
+        from sqlalchemy import select
+
+        from plansmith.storage import tables as t
+
+        user = session.scalar(select(t.User).where(t.User.email == "lena@example.com"))
+        project = session.scalar(select(t.Project).where(t.Project.key == key))
+        assert user is not None
+        assert project is not None
+        grant(session, project.id, user.id, Role.VIEWER)
+    assert f'href="/projects/{key}"' in client.get("/").text

@@ -12,7 +12,7 @@ stakeholder can see why a project is amber instead of trusting a colour:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic, has_errors
 from plansmith.io.plan_file import load_plan_spec
-from plansmith.services.access import visible_project_ids
+from plansmith.services.access import ALLOWED, Action, role_on, visible_project_ids
 from plansmith.services.money import Costed, cost_plan, evm_of, working_days
 from plansmith.storage import tables as t
 from plansmith.storage.plans import plan_spec
@@ -91,6 +91,7 @@ class ProjectOverview:
     currency: str = ""
     next_milestones: list[Milestone] = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
+    link: str = ""  # where the name leads, by what the viewer may see
 
     @property
     def burn(self) -> float | None:
@@ -106,11 +107,23 @@ def portfolio_overview(session: Session, user: t.User) -> list[ProjectOverview]:
     )
     portfolios = dict(session.execute(select(t.Portfolio.id, t.Portfolio.key)).all())
     return [
-        project_overview(
-            session, row, portfolios.get(row.portfolio_id) if row.portfolio_id else None
+        replace(
+            project_overview(
+                session, row, portfolios.get(row.portfolio_id) if row.portfolio_id else None
+            ),
+            link=_landing(session, user, row),
         )
         for row in projects
     ]
+
+
+def _landing(session: Session, user: t.User, project: t.Project) -> str:
+    """Where the project's name leads: its plan, or for a role that may only read reports
+    (a stakeholder), its money report."""
+    role = role_on(session, user, project.id)
+    if role is not None and Action.READ_PLAN in ALLOWED[role]:
+        return f"/projects/{project.key}"
+    return f"/projects/{project.key}/money"
 
 
 def project_overview(
