@@ -8,6 +8,8 @@ elsewhere).
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
@@ -37,4 +39,9 @@ def compose(settings: Settings, database: Database | None = None) -> FastAPI:
 
 
 def create_app() -> FastAPI:
-    return compose(load_settings())
+    app = compose(load_settings())
+    # What start-up built lives as long as the process: moved out of the collector's sight, so
+    # each full collection (frequent while a large plan is read back) skips it.
+    gc.collect()
+    gc.freeze()
+    return app

@@ -10,6 +10,7 @@ logs must say what to fix.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -88,6 +89,7 @@ def serve(
 
     from plansmith.cli.http_protocol import NoDelayH11Protocol
 
+    gc.enable()  # main() switched it off for one-shot commands; a server runs for weeks
     uvicorn.run(
         "plansmith.asgi:create_app",
         factory=True,
