@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from plansmith.api.deps import SESSION_COOKIE, AppDatabase, AppSettings, CurrentUser, DbSession
+from plansmith.api.deps import AppDatabase, AppSettings, CurrentUser, DbSession
 from plansmith.api.errors import ERROR_RESPONSES
 from plansmith.errors import Forbidden
 from plansmith.services import accounts
+from plansmith.services.accounts import SESSION_COOKIE
 from plansmith.storage import tables as t
 
 router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)

@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 
 from plansmith.config import Settings
 from plansmith.errors import Forbidden, Invalid, NotSignedIn
-from plansmith.services.accounts import record_token_use, resolve_token, user_for_session
+from plansmith.services.accounts import (
+    SESSION_COOKIE,
+    record_token_use,
+    resolve_token,
+    user_for_session,
+)
 from plansmith.storage.database import Database
 from plansmith.storage.tables import User
-
-SESSION_COOKIE = "plansmith_session"
 
 
 def _database(request: Request) -> Database:

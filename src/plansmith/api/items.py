@@ -39,6 +39,12 @@ Limit = Annotated[int, Query(ge=1, le=items.MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
+def answered(response: Response, item: items.Item) -> dict[str, Any]:
+    """An item's document with its version, which is also the ETag to send back in If-Match."""
+    response.headers["ETag"] = etag(item.version)
+    return {**item.document, "version": item.version}
+
+
 def _filters(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k not in RESERVED}
 
@@ -57,10 +63,6 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
     Scope = Annotated[
         t.Project | None, Depends(project_scope if kind.project_scoped else pool_scope)
     ]
-
-    def answer(response: Response, item: items.Item) -> dict[str, Any]:
-        response.headers["ETag"] = etag(item.version)
-        return {**item.document, "version": item.version}
 
     @router.get("", response_model=ItemPage, summary=f"List {plural}")
     def list_(
@@ -104,7 +106,7 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
             mode="json", by_alias=True, exclude_defaults=True
         )
         item = items.create_item(session, user, kind, scope, document)
-        return answer(response, item)
+        return answered(response, item)
 
     @router.get("/{key}", response_model=ItemOut, summary=f"Read one of {plural}")
     def read(
@@ -114,7 +116,7 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
         key: str,
         scope: Scope,
     ) -> dict[str, Any]:
-        return answer(response, items.get_item(session, user, kind, scope, key))
+        return answered(response, items.get_item(session, user, kind, scope, key))
 
     @router.patch("/{key}", response_model=ItemOut, summary=f"Change one of {plural}")
     def update(
@@ -127,7 +129,7 @@ def item_router(kind: ItemKind, plural: str, schema: type[BaseModel]) -> APIRout
         scope: Scope,
     ) -> dict[str, Any]:
         item = items.update_item(session, user, kind, scope, key, patch, version)
-        return answer(response, item)
+        return answered(response, item)
 
     @router.delete("/{key}", status_code=204, summary=f"Delete one of {plural}")
     def delete(

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from plansmith.api.deps import CurrentUser, DbSession, IfMatch, etag
+from plansmith.api.deps import CurrentUser, DbSession, IfMatch
 from plansmith.api.errors import ERROR_RESPONSES
-from plansmith.api.items import ItemOut, ItemPage, Limit, Offset, Patch
+from plansmith.api.items import ItemOut, ItemPage, Limit, Offset, Patch, answered
 from plansmith.services import audit, portfolios
 from plansmith.services.access import Action
 from plansmith.services.items import Item
@@ -35,11 +35,6 @@ class HistoryPage(BaseModel):
     total: int
 
 
-def _answer(response: Response, item: Item) -> dict[str, Any]:
-    response.headers["ETag"] = etag(item.version)
-    return {**item.document, "version": item.version}
-
-
 @router.get("/portfolios", response_model=list[ItemOut])
 def list_portfolios(session: DbSession, user: CurrentUser) -> list[dict[str, Any]]:
     return portfolios.list_portfolios(session, user)
@@ -50,7 +45,7 @@ def create_portfolio(
     body: PortfolioItem, response: Response, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     document = body.model_dump(mode="json")
-    return _answer(response, portfolios.create_portfolio(session, user, document))
+    return answered(response, portfolios.create_portfolio(session, user, document))
 
 
 @router.get("/portfolios/{key}", response_model=ItemOut)
@@ -58,7 +53,7 @@ def read_portfolio(
     key: str, response: Response, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     row = portfolios.get_portfolio(session, key)
-    return _answer(response, Item(portfolios.portfolio_document(row), row.version))
+    return answered(response, Item(portfolios.portfolio_document(row), row.version))
 
 
 @router.patch("/portfolios/{key}", response_model=ItemOut)
@@ -70,7 +65,7 @@ def update_portfolio(
     session: DbSession,
     user: CurrentUser,
 ) -> dict[str, Any]:
-    return _answer(response, portfolios.update_portfolio(session, user, key, patch, version))
+    return answered(response, portfolios.update_portfolio(session, user, key, patch, version))
 
 
 @router.delete("/portfolios/{key}", status_code=204)
@@ -100,7 +95,7 @@ def create_project(
     body: ProjectItem, response: Response, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     document = body.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    return _answer(response, portfolios.create_project(session, user, document))
+    return answered(response, portfolios.create_project(session, user, document))
 
 
 @router.get("/projects/{project}", response_model=ItemOut)
@@ -108,7 +103,7 @@ def read_project(
     project: str, response: Response, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     row = portfolios.find_project(session, user, project, Action.READ_REPORTS)
-    return _answer(response, Item(portfolios.project_document(session, row), row.version))
+    return answered(response, Item(portfolios.project_document(session, row), row.version))
 
 
 @router.patch("/projects/{project}", response_model=ItemOut)
@@ -120,7 +115,7 @@ def update_project(
     session: DbSession,
     user: CurrentUser,
 ) -> dict[str, Any]:
-    return _answer(response, portfolios.update_project(session, user, project, patch, version))
+    return answered(response, portfolios.update_project(session, user, project, patch, version))
 
 
 @router.delete("/projects/{project}", status_code=204)

@@ -274,6 +274,9 @@ def sign_in(
     raise NotSignedIn(_INVALID_CREDENTIALS, code="invalid_credentials")
 
 
+SESSION_COOKIE = "plansmith_session"  # the browser session's cookie, for every face
+
+
 class CookieOptions(TypedDict):
     max_age: int
     httponly: bool

@@ -25,6 +25,7 @@ from plansmith.io.risk_schema import RiskSpec
 from plansmith.io.schema_types import Id
 from plansmith.services.items import PROGRESS_FIELDS, ItemKind
 from plansmith.storage import tables as t
+from plansmith.storage.plans import number_or_text
 
 
 class TaskItem(TaskFields):
@@ -86,15 +87,6 @@ def _resource_keys(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     query = select(t.Resource.id, t.Resource.key).where(t.Resource.id.in_(ids))
     return dict(session.execute(query).all())
-
-
-def _number_or_text(text: str) -> int | float | str:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _by_task(table: Any) -> Any:
@@ -218,7 +210,7 @@ class DependencyKind(ItemKind):
                 "task": keys.get(row.task_id, ""),
                 "predecessor": keys.get(row.predecessor_id, ""),
                 "type": row.type,
-                "lag": _number_or_text(row.lag),
+                "lag": number_or_text(row.lag),
             }
             for row in rows
         ]
@@ -287,7 +279,7 @@ class AssignmentKind(ItemKind):
                 "id": row.id,
                 "task": tasks.get(row.task_id, ""),
                 "resource": resources.get(row.resource_id),
-                "units": _number_or_text(row.units),
+                "units": number_or_text(row.units),
             }
             for row in rows
         ]

@@ -312,7 +312,7 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
             {
                 "task": key_of[d.predecessor_id],
                 "type": d.type,
-                **({"lag": _number_or_text(d.lag)} if d.lag else {}),
+                **({"lag": number_or_text(d.lag)} if d.lag else {}),
             }
             for d in links[row.id]
             if not _plain(d)
@@ -323,7 +323,7 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
             doc["depends"] = typed
         if assigned[row.id]:
             doc["assign"] = [
-                {"resource": resource_key[a.resource_id], "units": _number_or_text(a.units)}
+                {"resource": resource_key[a.resource_id], "units": number_or_text(a.units)}
                 for a in assigned[row.id]
             ]
         return {**doc, **row.spec}
@@ -398,7 +398,7 @@ def _plain(dep: Any) -> bool:
     return dep.type == "FS" and dep.lag in {"0", ""}
 
 
-def _number_or_text(text: str) -> int | float | str:
+def number_or_text(text: str) -> int | float | str:
     """Units and lags are kept as the plan wrote them: a number, or text with a unit."""
     for kind in (int, float):
         try:

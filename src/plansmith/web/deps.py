@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from plansmith.config import Settings
 from plansmith.errors import Forbidden
-from plansmith.services.accounts import user_for_session
+from plansmith.services.accounts import SESSION_COOKIE, user_for_session
 from plansmith.storage.database import Database
 from plansmith.storage.tables import User
 
-SESSION_COOKIE = "plansmith_session"
 CSRF_COOKIE = "plansmith_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"

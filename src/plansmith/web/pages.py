@@ -18,10 +18,10 @@ from fastapi.templating import Jinja2Templates
 from plansmith.errors import ServiceError
 from plansmith.services import accounts
 from plansmith.services.access import ALLOWED, Action, role_on
+from plansmith.services.accounts import SESSION_COOKIE
 from plansmith.services.portfolios import find_project
 from plansmith.web.deps import (
     CSRF_COOKIE,
-    SESSION_COOKIE,
     CsrfChecked,
     PageSession,
     PageUser,
