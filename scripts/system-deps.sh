@@ -2,10 +2,15 @@
 # Installs the Debian packages the test suite drives for real, idempotently.
 # TaskJuggler (tj3) schedules the golden fixtures independently of our engine; Chromium runs
 # the web app's browser tests (Playwright drives Debian's build: no browser download).
+# WeasyPrint renders PDF reports with Pango and HarfBuzz, and needs at least one font.
 set -euo pipefail
 need=()
 command -v tj3 >/dev/null 2>&1 || need+=(tj3)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+    need+=("$package")
+done
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
