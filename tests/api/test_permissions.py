@@ -89,6 +89,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", f"{P}/level"): Role.VIEWER,
     ("POST", f"{P}/simulate"): Role.VIEWER,
     ("GET", f"{P}/evm"): Role.STAKEHOLDER,
+    ("GET", f"{P}/reports/status"): Role.STAKEHOLDER,
+    ("GET", f"{V1}/reports/portfolio"): SIGNED_IN,
     ("GET", f"{P}/status-history"): Role.STAKEHOLDER,
     ("POST", f"{P}/status-history"): Role.MANAGER,
     ("GET", f"{P}/export"): Role.VIEWER,

@@ -1,13 +1,8 @@
 """The portfolio dashboard: every visible project's health, with the rule that set it,
 forecast finish, budget burn, next milestones and overdue work.
 
-Health is a traffic light from published thresholds (the same ones in docs/web.md), so a
-stakeholder can see why a project is amber instead of trusting a colour:
-
-- red: a deadline is forecast to be missed, or SPI or CPI is below 0.90, or the forecast finish
-  is more than 10 working days after the latest baseline's;
-- amber: work is overdue, or SPI or CPI is below 0.95, or the finish slipped past the baseline;
-- green: none of these.
+Health is the traffic light of :mod:`plansmith.analytics.health` (the same thresholds in
+docs/web.md and in status reports), so a stakeholder can see why a project is amber.
 """
 
 from __future__ import annotations
@@ -19,30 +14,26 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plansmith.domain.diagnostics import Diagnostic, has_errors
-from plansmith.io.plan_file import load_plan_spec
+from plansmith.analytics.health import (
+    AMBER,
+    GREEN,
+    HEALTH_RULES,
+    RED,
+    UNKNOWN,
+    assess,
+    milestones_ahead,
+    overdue_tasks,
+    slip_days,
+)
+from plansmith.domain.diagnostics import has_errors
+from plansmith.io.plan_file import LoadedPlan, load_plan_spec
 from plansmith.services.access import ALLOWED, Action, role_on, visible_project_ids
-from plansmith.services.money import Costed, cost_plan, evm_of, working_days
+from plansmith.services.money import cost_plan, evm_of
 from plansmith.storage import tables as t
 from plansmith.storage.plans import plan_spec
 
-RED, AMBER, GREEN, UNKNOWN = "red", "amber", "green", "unknown"
 TIME = "%Y-%m-%dT%H:%M"
-
-# The rule above, as the dashboard prints it under the table (keep the two in step).
-HEALTH_RULES = (
-    (
-        RED,
-        "a deadline is forecast to be missed, or SPI or CPI is below 0.90, or the forecast "
-        "finish is more than 10 working days after the latest baseline's",
-    ),
-    (
-        AMBER,
-        "work is overdue, or SPI or CPI is below 0.95, or the finish slipped past the baseline",
-    ),
-    (GREEN, "none of these"),
-    (UNKNOWN, "the plan has errors, so it cannot be scheduled"),
-)
+__all__ = ["AMBER", "GREEN", "HEALTH_RULES", "RED", "UNKNOWN"]  # re-exported for pages
 
 # A cell of the portfolio table as a download carries it: plain values, typed.
 Cell = str | int | float | Decimal | date | datetime | None
@@ -131,12 +122,6 @@ def project_overview(
 ) -> ProjectOverview:
     spec = plan_spec(session, project)
     plan = load_plan_spec(spec, f"{project.key}.yaml")
-    costed, diagnostics, plan = cost_plan(plan)
-    if costed is None or has_errors(diagnostics):
-        return ProjectOverview(project.key, project.name, portfolio, UNKNOWN, "the plan has errors")
-    schedule, model = costed.schedule, costed.project
-    finish = schedule.at(schedule.finish).strftime(TIME)
-    today = model.status_date or date.today()
     baseline = session.scalar(
         select(t.Baseline)
         .where(t.Baseline.project_id == project.id)
@@ -144,28 +129,39 @@ def project_overview(
         .limit(1)
     )
     baseline_finish = baseline.data.get("finish") if baseline is not None else None
-    milestones, overdue = [], []
-    for task, placed in zip(model.tasks, schedule.tasks, strict=True):
-        done = task.actual_finish is not None or (task.progress.complete or 0) >= 1
-        end = schedule.at(placed.finish)
-        if task.milestone and not done and end.date() >= today:
-            milestones.append(Milestone(task.id, task.name, end.strftime(TIME)))
-        if not task.children and not done and end.date() < today:
-            overdue.append(task.id)
-    milestones.sort(key=lambda m: m.finish)
+    return plan_overview(plan, project.key, project.name, portfolio, baseline_finish)
+
+
+def plan_overview(
+    plan: LoadedPlan, key: str, name: str, portfolio: str | None, baseline_finish: str | None
+) -> ProjectOverview:
+    """The overview of a plan (stored or a file), with the finish of its latest baseline."""
+    costed, diagnostics, plan = cost_plan(plan)
+    if costed is None or has_errors(diagnostics):
+        return ProjectOverview(key, name, portfolio, UNKNOWN, "the plan has errors")
+    schedule, model = costed.schedule, costed.project
+    finish = schedule.at(schedule.finish).strftime(TIME)
+    today = model.status_date or date.today()
+    milestones = [
+        Milestone(task.id, task.name, end.strftime(TIME))
+        for task, end in milestones_ahead(model, schedule, today)
+    ]
+    overdue = overdue_tasks(model, schedule, today)
     spi = cpi = spent = None
     if model.status_date is not None:
         evm = evm_of(costed, diagnostics, plan, {}, [])
         if evm.ok:
             figures = evm.result.project
             spi, cpi, spent = figures.spi, figures.cpi, figures.ac
-    health, rule = _health(diagnostics, spi, cpi, finish, baseline_finish, overdue, costed)
+    planned = _moment(baseline_finish)
+    slip = slip_days(model, schedule.at(schedule.finish).date(), planned and planned.date())
+    health = assess(diagnostics, spi, cpi, slip, overdue)
     return ProjectOverview(
-        project.key,
-        project.name,
+        key,
+        name,
         portfolio,
-        health,
-        rule,
+        health.level,
+        health.rule,
         finish,
         baseline_finish,
         model.status_date,
@@ -177,45 +173,6 @@ def project_overview(
         milestones[:3],
         overdue,
     )
-
-
-def _health(
-    diagnostics: tuple[Diagnostic, ...],
-    spi: Decimal | None,
-    cpi: Decimal | None,
-    finish: str,
-    baseline_finish: str | None,
-    overdue: list[str],
-    costed: Costed,
-) -> tuple[str, str]:
-    missed = [d for d in diagnostics if d.code == "deadline_missed"]
-    if missed:
-        return RED, f"a deadline is forecast to be missed ({missed[0].subject})"
-    for name, value in (("SPI", spi), ("CPI", cpi)):
-        if value is not None and value < Decimal("0.90"):
-            return RED, f"{name} {value:.2f} is below 0.90"
-    slip = _slip_days(costed, finish, baseline_finish)
-    if slip is not None and slip > 10:
-        return RED, f"the finish is {slip} working days after the baseline's"
-    if overdue:
-        return AMBER, f"{len(overdue)} task(s) overdue"
-    for name, value in (("SPI", spi), ("CPI", cpi)):
-        if value is not None and value < Decimal("0.95"):
-            return AMBER, f"{name} {value:.2f} is below 0.95"
-    if slip is not None and slip > 0:
-        return AMBER, f"the finish is {slip} working day(s) after the baseline's"
-    return GREEN, "on schedule and on budget by every rule"
-
-
-def _slip_days(costed: Costed, finish: str, baseline_finish: str | None) -> int | None:
-    if baseline_finish is None:
-        return None
-    forecast = datetime.strptime(finish, TIME).date()
-    planned = datetime.strptime(baseline_finish, TIME).date()
-    if forecast <= planned:
-        return 0
-    days = working_days(costed.project, forecast)
-    return sum(1 for day in days if planned < day <= forecast)
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -17,6 +17,7 @@ from plansmith.analytics.budget import BudgetReport, budget_report
 from plansmith.analytics.checks import plan_diagnostics
 from plansmith.analytics.costs import CostPlan, planned_costs
 from plansmith.analytics.evm import EvmReport, earned_value
+from plansmith.analytics.health import working_days
 from plansmith.domain.diagnostics import Diagnostic, error, has_errors
 from plansmith.domain.model import Project
 from plansmith.io.baselines import (
@@ -31,7 +32,6 @@ from plansmith.io.baselines import (
 from plansmith.io.plan_file import LoadedPlan, load_plan
 from plansmith.io.schedule_json import TIME_FORMAT
 from plansmith.io.schema_types import FIRST_YEAR, LAST_YEAR
-from plansmith.scheduling.calendars import CalendarBook
 from plansmith.scheduling.cpm import schedule_project
 from plansmith.scheduling.progress import progressed
 from plansmith.scheduling.result import ScheduleResult
@@ -241,22 +241,6 @@ def evm_of(
     )
     extra: dict[str, Any] = {"baseline": chosen.name if baseline else None, "history": history}
     return MoneyOutcome(plan, report, diagnostics, extra)
-
-
-def working_days(project: Project, last: date) -> list[date]:
-    """Days with working time on the project calendar, from the project start to ``last``."""
-    timeline = CalendarBook(project).project_timeline()
-    if timeline is None:
-        return []
-    origin = project.origin_datetime
-    out = []
-    day = project.start
-    while day <= last:
-        begin = int((datetime(day.year, day.month, day.day) - origin).total_seconds() // 60)
-        if timeline.work_at(begin + 24 * 60) > timeline.work_at(begin):
-            out.append(day)
-        day += timedelta(days=1)
-    return out
 
 
 def _saved(path: str | Path) -> dict[str, Baseline] | Diagnostic:
