@@ -1,0 +1,427 @@
+"""Writing a plan as MSPDI, streamed element by element (lxml's incremental writer), with the
+fidelity report of what MS Project has no field for.
+
+Ids travel in a custom text field ("Plansmith ID", Text1 of tasks and resources) so that a plan
+read back from the file keeps them; MS Project shows it as an ordinary column. Dates come from our
+schedule, so the file opens with the dates Plansmith computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import IO, Any
+
+from lxml import etree
+
+from plansmith.domain.calendar import WEEKDAYS
+from plansmith.domain.durations import parse_duration
+from plansmith.io.mspdi.fidelity import Fidelity
+from plansmith.io.mspdi.source import NAMESPACE
+from plansmith.io.mspdi.values import (
+    CONSTRAINT_CODES,
+    FORMAT_DAYS,
+    LINK_CODES,
+    datetime_text,
+    iso_duration,
+)
+from plansmith.io.plan_schema import CalendarSpec, PlanSpec, ResourceSpec, TaskSpec
+
+TASK_ID_FIELD = "188743731"  # Task Text1
+RESOURCE_ID_FIELD = "205520904"  # Resource Text1
+ID_ALIAS = "Plansmith ID"
+_DAY_TYPES = {day: (k + 1) % 7 + 1 for k, day in enumerate(WEEKDAYS)}  # mon=2 .. sun=1
+_ACCRUALS = {"start": "1", "prorated": "2", "end": "3"}
+_FORMATS = {"min": "3", "m": "3", "h": "5", "d": "7", "w": "9"}
+_NOT_IN_MSPDI = {
+    "estimate": "three-point estimates",
+    "distribution": "estimate distributions",
+    "ev_method": "earned-value methods",
+    "steps": "weighted milestones (steps)",
+}
+
+
+class _Writer:
+    def __init__(self, spec: PlanSpec, dates: dict[str, tuple[str, str]], out: Any) -> None:
+        self.spec = spec
+        self.dates = dates
+        self.out = out
+        self.fidelity = Fidelity()
+        self.per_day = round(spec.project.hours_per_day * 60)
+        self.per_week = round(spec.project.hours_per_week * 60)
+        self.calendar_uids = {cid: str(k + 1) for k, cid in enumerate(spec.calendars)}
+        self.task_uids: dict[str, str] = {}
+        self.resource_uids = {r.id: str(k + 1) for k, r in enumerate(spec.resources)}
+
+    def minutes(self, value: str | int | float) -> int:
+        return parse_duration(
+            value,
+            hours_per_day=self.spec.project.hours_per_day,
+            hours_per_week=self.spec.project.hours_per_week,
+            allow_negative=True,
+        )
+
+    def leaf(self, name: str, value: object) -> None:
+        self.out.write(_element(name, value))
+        self.out.write("\n")  # one element a line: readable, and diffs well under git
+
+    @contextmanager
+    def block(self, name: str) -> Iterator[None]:
+        with self.out.element(_tag(name)):
+            self.out.write("\n")
+            yield
+        self.out.write("\n")
+
+    def project(self) -> None:
+        p = self.spec.project
+        for name, value in (
+            ("SaveVersion", 14),
+            ("Name", p.id),
+            ("Title", p.name),
+            ("ScheduleFromStart", 1),
+            ("StartDate", f"{p.start.isoformat()}T00:00:00"),
+            ("CurrencyCode", p.currency),
+            ("CalendarUID", self.calendar_uids.get(self._project_calendar(), "-1")),
+            ("MinutesPerDay", self.per_day),
+            ("MinutesPerWeek", self.per_week),
+            ("DurationFormat", FORMAT_DAYS),
+        ):
+            self.leaf(name, value)
+        if p.status_date is not None:
+            self.leaf("StatusDate", f"{p.status_date.isoformat()}T00:00:00")
+        with self.block("ExtendedAttributes"):
+            for field_id, name in ((TASK_ID_FIELD, "Text1"), (RESOURCE_ID_FIELD, "Text1")):
+                with self.block("ExtendedAttribute"):
+                    self.leaf("FieldID", field_id)
+                    self.leaf("FieldName", name)
+                    self.leaf("Alias", ID_ALIAS)
+        if p.timezone != "UTC":
+            self.fidelity.dropped("Project", "timezone", "MSPDI has no time zone")
+        if self.spec.holidays:
+            self.fidelity.approximated(
+                "Project", "holidays", "company holidays are written into every calendar"
+            )
+
+    def _project_calendar(self) -> str:
+        if self.spec.project.calendar:
+            return self.spec.project.calendar
+        if "standard" in self.spec.calendars or not self.spec.calendars:
+            return "standard"
+        return next(iter(self.spec.calendars))
+
+    def calendars(self) -> None:
+        with self.block("Calendars"):
+            for cid, calendar in self.spec.calendars.items():
+                self._calendar(self.calendar_uids[cid], cid, calendar, "-1")
+                if calendar.name:
+                    self.fidelity.dropped(
+                        "Calendar",
+                        "name",
+                        "the calendar's display name: its id is its Name",
+                        cid,
+                    )
+            uid = len(self.calendar_uids)
+            for resource in self.spec.resources:
+                if resource.vacations:
+                    uid += 1
+                    self.calendar_uids[f"resource:{resource.id}"] = str(uid)
+                    base = self.calendar_uids.get(resource.calendar or self._project_calendar())
+                    self._resource_calendar(str(uid), resource, base or "-1")
+
+    def _calendar(self, uid: str, cid: str, calendar: CalendarSpec, base: str) -> None:
+        with self.block("Calendar"):
+            self.leaf("UID", uid)
+            self.leaf("Name", cid)
+            self.leaf("IsBaseCalendar", 1)
+            self.leaf("BaseCalendarUID", base)
+            with self.block("WeekDays"):
+                for day, ranges in zip(WEEKDAYS, calendar.day_ranges(), strict=True):
+                    with self.block("WeekDay"):
+                        self.leaf("DayType", _DAY_TYPES[day])
+                        self.leaf("DayWorking", 1 if ranges else 0)
+                        if ranges:
+                            self._working_times(ranges)
+            self._exceptions([*calendar.holidays, *self.spec.holidays])
+
+    def _resource_calendar(self, uid: str, resource: ResourceSpec, base: str) -> None:
+        with self.block("Calendar"):
+            self.leaf("UID", uid)
+            self.leaf("Name", resource.name or resource.id)
+            self.leaf("IsBaseCalendar", 0)
+            self.leaf("BaseCalendarUID", base)
+            self._exceptions(list(resource.vacations))
+
+    def _working_times(self, ranges: tuple[tuple[int, int], ...]) -> None:
+        with self.block("WorkingTimes"):
+            for start, end in ranges:
+                with self.block("WorkingTime"):
+                    self.leaf("FromTime", _clock(start))
+                    self.leaf("ToTime", _clock(end % 1440))
+
+    def _exceptions(self, holidays: list[Any]) -> None:
+        if not holidays:
+            return
+        with self.block("Exceptions"):
+            for holiday in holidays:
+                with self.block("Exception"):
+                    self.leaf("EnteredByOccurrences", 0)
+                    with self.block("TimePeriod"):
+                        self.leaf("FromDate", f"{holiday.first.isoformat()}T00:00:00")
+                        self.leaf("ToDate", f"{holiday.last.isoformat()}T23:59:00")
+                    self.leaf("Occurrences", 1)
+                    if holiday.name:
+                        self.leaf("Name", holiday.name)
+                    self.leaf("Type", 1)
+                    self.leaf("DayWorking", 0)
+
+    # Tasks ---------------------------------------------------------------------------------
+
+    def tasks(self) -> None:
+        rows = list(_outline(self.spec.tasks))
+        self.task_uids = {task.id: str(k + 1) for k, (task, _, _) in enumerate(rows)}
+        with self.block("Tasks"):
+            for task, level, number in rows:
+                self._task(task, level, number)
+
+    def _task(self, task: TaskSpec, level: int, number: str) -> None:
+        uid = self.task_uids[task.id]
+        start, finish = self.dates.get(task.id, ("", ""))
+        summary = task.children is not None
+        minutes = self._task_minutes(task, start, finish)
+        with self.block("Task"):
+            self.leaf("UID", uid)
+            self.leaf("ID", uid)
+            self.leaf("Name", task.name)
+            self.leaf("Type", 2 if task.effort is not None else 1)
+            self.leaf("IsNull", 0)
+            self.leaf("WBS", number)
+            self.leaf("OutlineNumber", number)
+            self.leaf("OutlineLevel", level)
+            self.leaf("Priority", task.priority)
+            if start:
+                self.leaf("Start", f"{start}:00")
+                self.leaf("Finish", f"{finish}:00")
+            self.leaf("Duration", iso_duration(minutes))
+            self.leaf("DurationFormat", self._format(task))
+            if task.effort is not None:
+                self.leaf("Work", iso_duration(self.minutes(task.effort)))
+            self.leaf("EffortDriven", 1 if task.effort is not None else 0)
+            self.leaf("Milestone", 1 if task.milestone else 0)
+            self.leaf("Summary", 1 if summary else 0)
+            if task.cost is not None:
+                self.leaf("FixedCost", task.cost.amount)
+                self.leaf("FixedCostAccrual", _ACCRUALS[task.cost.accrue])
+                if task.cost.category != "services":
+                    self.fidelity.dropped("Task", "cost.category", "cost categories", task.id)
+            self._progress(task, minutes)
+            self._constraint(task)
+            if task.calendar:
+                self.leaf("CalendarUID", self.calendar_uids.get(task.calendar, "-1"))
+            if task.deadline is not None:
+                self.leaf("Deadline", _finish_text(task.deadline))
+            if task.notes:
+                self.leaf("Notes", task.notes)
+            self._links(task)
+            with self.block("ExtendedAttribute"):
+                self.leaf("FieldID", TASK_ID_FIELD)
+                self.leaf("Value", task.id)
+        for key, what in _NOT_IN_MSPDI.items():
+            if key in task.model_fields_set:
+                self.fidelity.dropped("Task", key, f"{what} have no MSPDI field", task.id)
+
+    def _task_minutes(self, task: TaskSpec, start: str, finish: str) -> int:
+        if task.duration is not None:
+            return self.minutes(task.duration)
+        if task.estimate is not None and task.effort is None and not task.milestone:
+            return self.minutes(task.estimate.likely)
+        if task.effort is not None:
+            units = sum(_units(a.units) for a in task.assign) or 1.0
+            return round(self.minutes(task.effort) / units)
+        return 0
+
+    def _format(self, task: TaskSpec) -> str:
+        text = str(task.duration if task.duration is not None else task.effort or "")
+        unit = text.rstrip("0123456789.").lstrip("-0123456789. ").lower()
+        return _FORMATS.get(unit, str(FORMAT_DAYS))
+
+    def _progress(self, task: TaskSpec, minutes: int) -> None:
+        if task.progress is not None:
+            self.leaf("PercentComplete", _plain(task.progress * 100))
+        elif task.actual_finish is not None:
+            self.leaf("PercentComplete", 100)
+        if task.actual_start is not None:
+            self.leaf("ActualStart", _start_text(task.actual_start))
+        if task.actual_finish is not None:
+            self.leaf("ActualFinish", _finish_text(task.actual_finish))
+        if task.remaining is not None:
+            self.leaf("RemainingDuration", iso_duration(self.minutes(task.remaining)))
+
+    def _constraint(self, task: TaskSpec) -> None:
+        """MSPDI holds one constraint per task: a start limit wins over a finish limit."""
+        written = False
+        for key in ("must_start_on", "start_no_earlier_than", "finish_no_later_than"):
+            value = getattr(task, key)
+            if value is None:
+                continue
+            if written:
+                self.fidelity.dropped(
+                    "Task", key, "a second constraint: MS Project keeps one per task", task.id
+                )
+                continue
+            text = _finish_text(value) if key == "finish_no_later_than" else _start_text(value)
+            self.leaf("ConstraintType", CONSTRAINT_CODES[key])
+            self.leaf("ConstraintDate", text)
+            written = True
+
+    def _links(self, task: TaskSpec) -> None:
+        links = [(task_id, "FS", "0") for task_id in task.after]
+        links += [(d.task, d.type, str(d.lag)) for d in task.depends]
+        for predecessor, kind, lag in links:
+            with self.block("PredecessorLink"):
+                self.leaf("PredecessorUID", self.task_uids.get(predecessor, "-1"))
+                self.leaf("Type", LINK_CODES[kind])
+                self.leaf("CrossProject", 0)
+                self.leaf("LinkLag", self.minutes(lag) * 10)
+                self.leaf("LagFormat", _FORMATS.get(lag.lstrip("-0123456789. "), "7"))
+
+    # Resources and assignments ------------------------------------------------------------
+
+    def resources(self) -> None:
+        with self.block("Resources"):
+            for resource in self.spec.resources:
+                self._resource(resource)
+
+    def _resource(self, resource: ResourceSpec) -> None:
+        uid = self.resource_uids[resource.id]
+        with self.block("Resource"):
+            self.leaf("UID", uid)
+            self.leaf("ID", uid)
+            self.leaf("Name", resource.name or resource.id)
+            self.leaf("Type", 1)
+            self.leaf("IsNull", 0)
+            if resource.email:
+                self.leaf("EmailAddress", resource.email)
+            self.leaf("MaxUnits", _plain(Decimal(str(resource.capacity))))
+            if resource.rate is not None:
+                self.leaf("StandardRate", resource.rate)
+                self.leaf("StandardRateFormat", 2)
+            if resource.overtime_rate is not None:
+                self.leaf("OvertimeRate", resource.overtime_rate)
+                self.leaf("OvertimeRateFormat", 2)
+            calendar = self.calendar_uids.get(f"resource:{resource.id}") or self.calendar_uids.get(
+                resource.calendar or self._project_calendar(), "-1"
+            )
+            self.leaf("CalendarUID", calendar)
+            with self.block("ExtendedAttribute"):
+                self.leaf("FieldID", RESOURCE_ID_FIELD)
+                self.leaf("Value", resource.id)
+            if resource.rates:
+                self._rates(resource)
+        if resource.kind != "person":
+            self.fidelity.dropped("Resource", "kind", "MSPDI has no equipment kind", resource.id)
+        if resource.skills:
+            self.fidelity.dropped("Resource", "skills", "MSPDI has no skills", resource.id)
+
+    def _rates(self, resource: ResourceSpec) -> None:
+        starts = [datetime(1984, 1, 1)] + [
+            datetime.combine(r.start, datetime.min.time()) for r in resource.rates
+        ]
+        values = [resource.rate or Decimal(0)] + [r.rate for r in resource.rates]
+        ends = [s - timedelta(minutes=1) for s in starts[1:]] + [datetime(2049, 12, 31, 23, 59)]
+        with self.block("Rates"):
+            for first, last, value in zip(starts, ends, values, strict=True):
+                with self.block("Rate"):
+                    self.leaf("RatesFrom", datetime_text(first))
+                    self.leaf("RatesTo", datetime_text(last))
+                    self.leaf("RateTable", 0)
+                    self.leaf("StandardRate", value)
+                    self.leaf("StandardRateFormat", 2)
+
+    def assignments(self) -> None:
+        uid = 0
+        with self.block("Assignments"):
+            for task, _, _ in _outline(self.spec.tasks):
+                minutes = self._task_minutes(task, "", "")
+                for assignment in task.assign:
+                    uid += 1
+                    units = _units(assignment.units)
+                    with self.block("Assignment"):
+                        self.leaf("UID", uid)
+                        self.leaf("TaskUID", self.task_uids[task.id])
+                        self.leaf("ResourceUID", self.resource_uids.get(assignment.resource))
+                        self.leaf("Units", _plain(Decimal(str(units))))
+                        self.leaf("Work", iso_duration(round(minutes * units)))
+
+
+def write_mspdi(spec: PlanSpec, dates: dict[str, tuple[str, str]], handle: IO[bytes]) -> Fidelity:
+    """Write ``spec`` to ``handle``; ``dates`` maps task ids to our scheduled start and finish
+    ("YYYY-MM-DDTHH:MM"). Returns what the file could not carry."""
+    with etree.xmlfile(handle, encoding="utf-8") as out:
+        out.write_declaration(standalone=True)
+        with out.element(_tag("Project"), nsmap={None: NAMESPACE}):
+            writer = _Writer(spec, dates, out)
+            writer.project()
+            writer.calendars()
+            writer.tasks()
+            writer.resources()
+            writer.assignments()
+    for part, what in (
+        ("risks", "the risk register"),
+        ("correlations", "estimate correlations"),
+        ("budget", "budget lines"),
+        ("expenses", "expenses"),
+        ("actuals", "time bookings"),
+    ):
+        if getattr(spec, part):
+            writer.fidelity.dropped("Project", part, f"{what}: not written to MSPDI")
+    return writer.fidelity
+
+
+def _tag(name: str) -> str:
+    return "{" + NAMESPACE + "}" + name
+
+
+def _element(name: str, value: object) -> etree._Element:
+    element = etree.Element(_tag(name))
+    element.text = str(value)
+    return element
+
+
+def _outline(
+    tasks: list[TaskSpec], level: int = 1, prefix: str = ""
+) -> Iterator[tuple[TaskSpec, int, str]]:
+    for k, task in enumerate(tasks, start=1):
+        number = f"{prefix}{k}"
+        yield task, level, number
+        if task.children:
+            yield from _outline(task.children, level + 1, f"{number}.")
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}:00"
+
+
+def _start_text(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    return f"{value.isoformat()}T00:00:00"
+
+
+def _finish_text(value: date | datetime) -> str:
+    """A plain date as a finish means the end of that day: midnight of the next."""
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    return f"{(value + timedelta(days=1)).isoformat()}T00:00:00"
+
+
+def _units(value: float | str) -> float:
+    if isinstance(value, str):
+        text = value.strip()
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    return float(value)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")

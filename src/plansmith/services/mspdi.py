@@ -1,0 +1,129 @@
+"""Importing MS Project XML: read, check as a plan, schedule, and compare with the file's dates.
+
+The fidelity report is the product here as much as the plan: a user moving off MS Project must
+see what came across exactly, what was approximated, what was dropped, and whether the dates
+they know come out the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, has_errors
+from plansmith.io.mspdi.fidelity import DateCheck, Fate, compare_dates
+from plansmith.io.mspdi.read import (
+    MspdiImport,
+    follow_project_calendar,
+    read_mspdi,
+    read_mspdi_file,
+)
+from plansmith.io.plan_file import LoadedPlan, load_plan_text
+from plansmith.io.plan_writer import plan_document, plan_yaml
+from plansmith.io.schedule_json import diagnostic_to_json
+from plansmith.services.planning import schedule_plan
+
+_NOT_SCHEDULED = DateCheck(0, (), scheduled=False)
+
+
+@dataclass
+class MspdiOutcome:
+    """An MSPDI file read as a plan: the plan (None when it has errors), its problems located in
+    the XML file, the fidelity report and the date comparison."""
+
+    imported: MspdiImport
+    plan: LoadedPlan | None
+    diagnostics: tuple[Diagnostic, ...]
+    dates: DateCheck
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and self.plan.ok and not has_errors(self.diagnostics)
+
+    def plan_text(self) -> str:
+        if self.plan is None or self.plan.spec is None:
+            raise ValueError("the file did not give a plan")
+        return plan_yaml(plan_document(self.plan.spec))
+
+    def report_json(self) -> dict[str, Any]:
+        fidelity = self.imported.fidelity
+        return {
+            "file": self.imported.filename,
+            "ok": self.ok,
+            "summary": {fate.value: fidelity.count(fate) for fate in Fate},
+            "fields": [entry.to_json() for entry in fidelity.entries()],
+            "dates": self.dates.to_json(),
+            "diagnostics": [diagnostic_to_json(d) for d in self.diagnostics],
+        }
+
+
+def read_mspdi_plan(path: Path) -> MspdiOutcome:
+    return _checked(read_mspdi_file(path))
+
+
+def read_mspdi_upload(handle: IO[bytes], filename: str) -> MspdiOutcome:
+    return _checked(read_mspdi(handle, filename))
+
+
+def _checked(imported: MspdiImport) -> MspdiOutcome:
+    if imported.document is None:
+        return MspdiOutcome(imported, None, tuple(imported.diagnostics), _NOT_SCHEDULED)
+    name = Path(imported.filename).name
+    plan = load_plan_text(plan_yaml(imported.document), name, pool_files=False)
+    apart = {
+        d.subject.removeprefix("task:")
+        for d in plan.diagnostics
+        if d.code == "no_common_working_time" and d.subject
+    }
+    if apart and follow_project_calendar(imported, apart):
+        plan = load_plan_text(plan_yaml(imported.document), name, pool_files=False)
+    diagnostics = tuple(_in_file(d, imported) for d in plan.diagnostics)
+    if not plan.ok:
+        reason = "the plan has errors"
+        return MspdiOutcome(imported, plan, diagnostics, DateCheck(0, (), False, reason))
+    outcome = schedule_plan(plan)
+    diagnostics += tuple(
+        _in_file(d, imported) for d in outcome.diagnostics if d not in plan.diagnostics
+    )
+    if not outcome.ok or outcome.result is None:
+        reason = "the plan could not be scheduled"
+        return MspdiOutcome(imported, plan, diagnostics, DateCheck(0, (), False, reason))
+    scheduled = {
+        task["id"]: (_instant(task["start"]), _instant(task["finish"]))
+        for task in outcome.to_json()["tasks"]
+    }
+    file_tasks = {
+        tid: (task.line, task.name, task.start, task.finish) for tid, task in imported.tasks.items()
+    }
+    return MspdiOutcome(imported, plan, diagnostics, compare_dates(file_tasks, scheduled))
+
+
+def _instant(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M")
+
+
+def _in_file(diagnostic: Diagnostic, imported: MspdiImport) -> Diagnostic:
+    """Point a plan check at the task's element in the XML file rather than at the YAML we
+    generated from it, which the user never saw."""
+    line = 1
+    task_id = _task_at(imported.document or {}, diagnostic.path)
+    if task_id is None and diagnostic.subject and diagnostic.subject.startswith("task:"):
+        task_id = diagnostic.subject.removeprefix("task:")
+    if task_id is not None and task_id in imported.tasks:
+        line = imported.tasks[task_id].line
+    return diagnostic.at(SourceLocation(imported.filename, line, 1))
+
+
+def _task_at(document: dict[str, Any], path: DocPath) -> str | None:
+    node: Any = document
+    found = None
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "id" in node and "name" in node and path[0] == "tasks":
+            found = str(node["id"])
+    return found
