@@ -30,7 +30,7 @@ from plansmith.io.baselines import (
 )
 from plansmith.io.plan_file import LoadedPlan, load_plan, load_plan_spec
 from plansmith.io.schedule_json import TIME_FORMAT
-from plansmith.reports.document import Report
+from plansmith.reports.document import ActionItem, Decision, Report
 from plansmith.reports.portfolio import PortfolioEntry, build_portfolio_report
 from plansmith.reports.render import ReportFormat, render
 from plansmith.reports.status import StatusInputs, build_status_report
@@ -73,9 +73,12 @@ def status_report(
     *,
     iterations: int = ITERATIONS,
     workers: int = 1,
+    decisions: Sequence[Decision] = (),
+    actions: Sequence[ActionItem] = (),
 ) -> ReportOutcome:
     """The status report of ``plan`` at ``status_date`` (default: the plan's own, else today);
-    ``baselines`` oldest first (the last is the latest)."""
+    ``baselines`` oldest first (the last is the latest). ``decisions`` and ``actions`` come
+    from meetings and decision logs where a caller has them."""
     if plan.project is None or not plan.ok:
         return ReportOutcome(None, tuple(plan.diagnostics))
     day = status_date or plan.project.status_date or date.today()
@@ -102,6 +105,8 @@ def status_report(
             {k: _moment(v.finish) for k, v in latest.tasks.items() if v.finish} if latest else {}
         ),
         history=tuple(history),
+        decisions=tuple(decisions),
+        actions=tuple(actions),
     )
     return ReportOutcome(build_status_report(inputs), diagnostics)
 
