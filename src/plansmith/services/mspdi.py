@@ -72,18 +72,20 @@ def _checked(imported: MspdiImport) -> MspdiOutcome:
         return MspdiOutcome(imported, None, tuple(imported.diagnostics), _NOT_SCHEDULED)
     name = Path(imported.filename).name
     plan = load_plan_text(plan_yaml(imported.document), name, pool_files=False)
+    outcome = schedule_plan(plan) if plan.ok else None
+    found = [*plan.diagnostics, *(outcome.diagnostics if outcome else ())]
     apart = {
-        d.subject.removeprefix("task:")
-        for d in plan.diagnostics
+        d.subject.removeprefix("task:").strip("'")
+        for d in found
         if d.code == "no_common_working_time" and d.subject
     }
     if apart and follow_project_calendar(imported, apart):
         plan = load_plan_text(plan_yaml(imported.document), name, pool_files=False)
+        outcome = schedule_plan(plan) if plan.ok else None
     diagnostics = tuple(_in_file(d, imported) for d in plan.diagnostics)
-    if not plan.ok:
+    if outcome is None:
         reason = "the plan has errors"
         return MspdiOutcome(imported, plan, diagnostics, DateCheck(0, (), False, reason))
-    outcome = schedule_plan(plan)
     diagnostics += tuple(
         _in_file(d, imported) for d in outcome.diagnostics if d not in plan.diagnostics
     )

@@ -121,11 +121,11 @@ class _Reader:
                 self.assignments.append(assignment)
 
     def _task(self, record: Record) -> None:
-        if record.text("UID") == "0" or record.text("OutlineLevel") == "0":
-            self.summary_name = record.text("Name")  # the project summary task
-            return
         if record.flag("IsNull"):
             self.fidelity.dropped("Task", "IsNull", "a blank row", f"row {record.text('ID')}")
+            return
+        if record.text("UID") == "0":
+            self.summary_name = record.text("Name")  # the project summary task
             return
         self.tasks.append(
             read_task(record, self._minutes_per_day(), self.fidelity, self.task_id_field)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from plansmith.io.mspdi.fidelity import Fidelity
+from plansmith.io.mspdi.fidelity import Fate, Fidelity
 from plansmith.io.mspdi.source import Record
 from plansmith.io.mspdi.values import (
     CONSTRAINT_KEYS,
@@ -102,6 +102,11 @@ def read_task(record: Record, minutes_per_day: int, fidelity: Fidelity, id_field
         if id_field and attribute.text("FieldID") == id_field:
             row.wanted_id = attribute.text("Value")
     fidelity.mapped("Task", "Name", "name", subject)
+    for name in ("Start", "Finish"):
+        if record.text(name):
+            fidelity.note(
+                "Task", name, Fate.RECOMPUTED, "computed by our schedule, compared with the file"
+            )
     if record.text("Duration") and minutes is None:
         fidelity.dropped(
             "Task", "Duration", f"unreadable value {record.text('Duration')!r}", subject
