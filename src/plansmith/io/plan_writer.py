@@ -17,6 +17,11 @@ from plansmith.io.plan_schema import PlanSpec
 from plansmith.io.schema_types import Spec
 
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
+# Numbers in YAML 1.2 (which the plan reader speaks) that PyYAML's 1.1 dumper would write plain,
+# such as "1e5" or "0o7": quoted, or a task named "1e5" would read back as a number.
+_YAML12_NUMBER = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+)$"
+)
 
 
 def spec_document(spec: Spec) -> dict[str, Any]:
@@ -56,6 +61,8 @@ def _represent_str(dumper: _PlanDumper, value: str) -> yaml.Node:
         return dumper.represent_scalar(_TIMESTAMP, value)
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if _YAML12_NUMBER.match(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
 
 

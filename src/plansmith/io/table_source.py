@@ -81,21 +81,29 @@ def _decoded(data: bytes) -> str | None:
     return None
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """The sniffed dialect, unless its delimiter is absent from the header line while another
+class _Dialect(csv.excel):
+    """Excel's dialect (double quotes, doubled to escape) with the sniffed delimiter. Only the
+    delimiter is sniffed: the sniffer also guesses quote characters and spaces after
+    delimiters, and guesses them wrong on names such as "'' draft" or "  indented"."""
+
+    def __init__(self, delimiter: str) -> None:
+        super().__init__()
+        self.delimiter = delimiter
+
+
+def _dialect(text: str) -> _Dialect:
+    """The sniffed delimiter, unless it is absent from the header line while another
     candidate is there (the sniffer can be misled by the data rows of a one-column file)."""
     sample = text[:_SNIFF_SIZE]
     first_line = sample.lstrip("\r\n").split("\n", 1)[0]
     by_count = max(_DELIMITERS, key=first_line.count)
     try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS)
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
         sniffed = None
-    if sniffed is not None and (sniffed.delimiter in first_line or not first_line.count(by_count)):
-        return sniffed
-    dialect = csv.excel()
-    dialect.delimiter = by_count if first_line.count(by_count) else ","
-    return dialect
+    if sniffed is not None and (sniffed in first_line or not first_line.count(by_count)):
+        return _Dialect(sniffed)
+    return _Dialect(by_count if first_line.count(by_count) else ",")
 
 
 def _csv(data: bytes, filename: str) -> tuple[RawTable | None, list[Diagnostic]]:

@@ -126,7 +126,7 @@ class TableBuilder:
             values = {
                 c.field: cells[c.column - 1]
                 for c in self.columns
-                if c.field != IGNORE and not is_empty(cells[c.column - 1])
+                if c.field != IGNORE and not is_empty(cells[c.column - 1], c.field)
             }
             if values:
                 self.rows.append(_Row(number, number - self.raw.header_row, values))

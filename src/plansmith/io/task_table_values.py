@@ -78,8 +78,15 @@ def cell_text(value: CellValue) -> str:
     return str(value)
 
 
-def is_empty(value: CellValue) -> bool:
-    return value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY)
+TEXT_FIELDS = frozenset({"name", "id", "notes"})
+
+
+def is_empty(value: CellValue, field: str) -> bool:
+    """A blank cell; for a value that is not text, also MS Project's "NA" (no date) and the
+    like, while a task may well be called "NA"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return field not in TEXT_FIELDS and isinstance(value, str) and value.strip().lower() in _EMPTY
 
 
 def slug(text: str, fallback: str = "task") -> str:
