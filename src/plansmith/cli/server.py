@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from plansmith.cli.convert import MapOpt, ProjectNameOpt, StartOpt, table_options
 from plansmith.cli.output import cannot_write
 from plansmith.cli.render import print_diagnostics
 
@@ -152,19 +153,32 @@ def db_check() -> None:
 
 
 def import_plan(
-    plan: Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)],
+    plan: Annotated[
+        Path,
+        typer.Argument(
+            help="The plan file (YAML), or a task table (.csv, .xlsx).", show_default=False
+        ),
+    ],
     portfolio: Annotated[
         str | None, typer.Option(help="Put the project in this portfolio (created if new).")
     ] = None,
+    maps: MapOpt = None,
+    project_name: ProjectNameOpt = None,
+    start: StartOpt = None,
 ) -> None:
-    """Check a plan file and store it as a new project; prints the project's key."""
+    """Check a plan file (or a task table) and store it as a new project; prints its key."""
     from plansmith.services.projects import import_plan_file
     from plansmith.services.server import open_database
+    from plansmith.services.task_import import import_task_table_file, is_task_table
 
+    table = table_options(maps, project_name, start) if is_task_table(plan) else None
     with operator_errors() as settings:
         database = open_database(settings)
         try:
-            project = import_plan_file(database, plan, portfolio)
+            if table is not None:
+                project = import_task_table_file(database, plan, table, portfolio)
+            else:
+                project = import_plan_file(database, plan, portfolio)
         finally:
             database.dispose()
     typer.echo(project.key)
