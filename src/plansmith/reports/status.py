@@ -46,6 +46,7 @@ from plansmith.scheduling.result import ScheduleResult
 
 CENT = Decimal("0.01")
 NEXT_MILESTONES = 5
+DONE_MILESTONES = 10
 TOP_RISKS = 5
 NEXT_STEPS = 15
 PERIOD_DAYS = 14  # accomplishments: the last two weeks; next steps: the next two
@@ -182,7 +183,7 @@ def _milestones(inputs: StatusInputs) -> Section:
             )
         else:
             upcoming.append((task.id, task.name, end, limit, chance.get(task.id)))
-    done.sort(key=lambda r: r[2])
+    done.sort(key=lambda r: r[2], reverse=True)  # the latest first
     upcoming.sort(key=lambda r: r[2])
     slipping.sort(key=lambda r: r[2])
     ids = (Column("Id"), Column("Milestone"))
@@ -216,8 +217,9 @@ def _milestones(inputs: StatusInputs) -> Section:
                 _first(NEXT_MILESTONES, len(upcoming)),
             ),
             Table(
-                "milestones_done", "Done", (*ids, Column("Finished", "datetime")),
-                tuple(done), "None yet.",
+                "milestones_done", "Done, the latest first", (*ids, Column("Finished", "datetime")),
+                tuple(done[:DONE_MILESTONES]), "None yet.",
+                _first(DONE_MILESTONES, len(done)).replace("first", "latest"),
             ),
         ),
     )  # fmt: skip
