@@ -99,7 +99,8 @@ def convert(
         Path,
         typer.Argument(
             metavar="FILE",
-            help="The file to convert: a task table (.csv, .xlsx).",
+            help="The file to convert: a task table (.csv, .xlsx) or MS Project XML (.xml) "
+            "into a plan; a plan (.yaml) into MS Project XML (-o FILE.xml).",
             show_default=False,
         ),
     ],
@@ -188,5 +189,30 @@ def print_table_preview(console: Console, result: TableImport) -> None:
     )
 
 
+def _convert_mspdi(request: Conversion) -> None:
+    from plansmith.cli.mspdi import convert_mspdi
+
+    convert_mspdi(request)
+
+
+def _convert_plan(request: Conversion) -> None:
+    """The other way: a plan file out to another tool's format, chosen by the output's suffix."""
+    from plansmith.cli.mspdi import convert_plan_to_mspdi
+
+    if request.output is None or request.output.suffix.lower() != ".xml":
+        Console(stderr=True).print(
+            f"error[unsupported_format]: {request.source}: a plan file converts to MS Project "
+            "XML: give -o FILE.xml",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    convert_plan_to_mspdi(request)
+
+
 # File suffix -> the converter for that format.
-CONVERTERS: dict[str, Callable[[Conversion], None]] = dict.fromkeys(TABLE_SUFFIXES, _convert_table)
+CONVERTERS: dict[str, Callable[[Conversion], None]] = {
+    **dict.fromkeys(TABLE_SUFFIXES, _convert_table),
+    ".xml": _convert_mspdi,
+    **dict.fromkeys((".yaml", ".yml"), _convert_plan),
+}

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,6 +28,8 @@ from plansmith.cli.render import print_diagnostics
 
 if TYPE_CHECKING:
     from plansmith.config import Settings
+    from plansmith.storage import tables as t
+    from plansmith.storage.database import Database
 
 db_app = typer.Typer(help="The database schema: upgrade, downgrade, current, check.")
 
@@ -156,7 +159,8 @@ def import_plan(
     plan: Annotated[
         Path,
         typer.Argument(
-            help="The plan file (YAML), or a task table (.csv, .xlsx).", show_default=False
+            help="The plan file (YAML), a task table (.csv, .xlsx) or MS Project XML (.xml).",
+            show_default=False,
         ),
     ],
     portfolio: Annotated[
@@ -177,6 +181,8 @@ def import_plan(
         try:
             if table is not None:
                 project = import_task_table_file(database, plan, table, portfolio)
+            elif plan.suffix.lower() == ".xml":
+                project = _import_mspdi(database, plan, portfolio)
             else:
                 project = import_plan_file(database, plan, portfolio)
         finally:
@@ -184,11 +190,32 @@ def import_plan(
     typer.echo(project.key)
 
 
+def _import_mspdi(database: Database, path: Path, portfolio: str | None) -> t.Project:
+    """The MSPDI branch: the fidelity report on stderr, the project's key on stdout."""
+    from plansmith.cli.mspdi import print_fidelity
+    from plansmith.services.mspdi import import_mspdi_file
+
+    project, outcome = import_mspdi_file(database, path, portfolio)
+    print_fidelity(Console(stderr=True), outcome, full=False)
+    return project
+
+
+class ExportFormat(StrEnum):
+    YAML = "yaml"
+    MSPDI = "mspdi"
+
+
 def export_plan(
     project: Annotated[str, typer.Argument(help="The project's key.", show_default=False)],
     output: OutputOpt = None,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="yaml (a plan file) or mspdi (MS Project XML)."),
+    ] = ExportFormat.YAML,
 ) -> None:
-    """Write a stored project as a plan file (YAML)."""
+    """Write a stored project as a plan file (YAML) or as MS Project XML."""
+    from plansmith.cli.mspdi import print_lost
+    from plansmith.services.mspdi import export_mspdi_bytes
     from plansmith.services.projects import export_plan_text
     from plansmith.services.server import open_database
 
@@ -196,10 +223,15 @@ def export_plan(
         database = open_database(settings)
         try:
             with database.transaction() as session:
-                text = export_plan_text(session, project)
+                if export_format is ExportFormat.MSPDI:
+                    data, lost = export_mspdi_bytes(session, project)
+                else:
+                    data, lost = export_plan_text(session, project).encode("utf-8"), None
         finally:
             database.dispose()
-    _write(text.encode("utf-8"), output, private=False)
+    if lost is not None:
+        print_lost(Console(stderr=True), lost)
+    _write(data, output, private=False)
 
 
 def backup(output: OutputOpt = None) -> None:

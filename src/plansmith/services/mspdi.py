@@ -7,23 +7,31 @@ they know come out the same.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.orm import Session
+
 from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, has_errors
-from plansmith.io.mspdi.fidelity import DateCheck, Fate, compare_dates
+from plansmith.errors import Invalid
+from plansmith.io.mspdi.fidelity import DateCheck, Fate, Fidelity, compare_dates
 from plansmith.io.mspdi.read import (
     MspdiImport,
     follow_project_calendar,
     read_mspdi,
     read_mspdi_file,
 )
+from plansmith.io.mspdi.write import write_mspdi
 from plansmith.io.plan_file import LoadedPlan, load_plan_text
 from plansmith.io.plan_writer import plan_document, plan_yaml
 from plansmith.io.schedule_json import diagnostic_to_json
 from plansmith.services.planning import schedule_plan
+from plansmith.services.projects import export_plan_text, store_checked
+from plansmith.storage import tables as t
+from plansmith.storage.database import Database
 
 _NOT_SCHEDULED = DateCheck(0, (), scheduled=False)
 
@@ -129,3 +137,41 @@ def _task_at(document: dict[str, Any], path: DocPath) -> str | None:
         if isinstance(node, dict) and "id" in node and "name" in node and path[0] == "tasks":
             found = str(node["id"])
     return found
+
+
+def import_mspdi_file(
+    database: Database, path: Path, portfolio_key: str | None = None
+) -> tuple[t.Project, MspdiOutcome]:
+    """Read, check and schedule the file (outside any transaction), then store the plan as a
+    new project; refused with every located problem when it has errors."""
+    outcome = read_mspdi_plan(path)
+    if not outcome.ok or outcome.plan is None:
+        errors = sum(1 for d in outcome.diagnostics if d.is_error)
+        raise Invalid(
+            f"{path}: the file gives a plan with {errors} error(s); nothing was imported",
+            code="invalid_plan",
+            diagnostics=outcome.diagnostics,
+        )
+    with database.transaction() as session:
+        return store_checked(session, outcome.plan, portfolio_key), outcome
+
+
+def export_mspdi_bytes(session: Session, project_key: str) -> tuple[bytes, Fidelity]:
+    """A stored project as MSPDI, with the dates of its schedule, and what MSPDI cannot hold."""
+    text = export_plan_text(session, project_key)
+    return plan_mspdi_bytes(load_plan_text(text, f"{project_key}.yaml", pool_files=False))
+
+
+def plan_mspdi_bytes(plan: LoadedPlan) -> tuple[bytes, Fidelity]:
+    """A checked plan as MSPDI; the schedule's dates go in when the plan schedules."""
+    if plan.spec is None:
+        raise Invalid(
+            f"{plan.source.filename}: the plan cannot be read",
+            code="invalid_plan",
+            diagnostics=tuple(plan.diagnostics),
+        )
+    outcome = schedule_plan(plan)
+    dates = {t["id"]: (t["start"], t["finish"]) for t in outcome.to_json()["tasks"]}
+    handle = io.BytesIO()
+    fidelity = write_mspdi(plan.spec, dates, handle)
+    return handle.getvalue(), fidelity

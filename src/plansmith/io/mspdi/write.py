@@ -64,7 +64,8 @@ class _Writer:
         )
 
     def leaf(self, name: str, value: object) -> None:
-        self.out.write(_element(name, value))
+        with self.out.element(_tag(name)):
+            self.out.write(str(value))
         self.out.write("\n")  # one element a line: readable, and diffs well under git
 
     @contextmanager
@@ -216,9 +217,13 @@ class _Writer:
                 if task.cost.category != "services":
                     self.fidelity.dropped("Task", "cost.category", "cost categories", task.id)
             self._progress(task, minutes)
-            self._constraint(task)
-            if task.calendar:
+            constraint = self._constraint(task)
+            if constraint is not None:
+                self.leaf("ConstraintType", constraint[0])
+            if task.calendar:  # between the constraint's type and date, as the schema orders
                 self.leaf("CalendarUID", self.calendar_uids.get(task.calendar, "-1"))
+            if constraint is not None:
+                self.leaf("ConstraintDate", constraint[1])
             if task.deadline is not None:
                 self.leaf("Deadline", _finish_text(task.deadline))
             if task.notes:
@@ -258,22 +263,21 @@ class _Writer:
         if task.remaining is not None:
             self.leaf("RemainingDuration", iso_duration(self.minutes(task.remaining)))
 
-    def _constraint(self, task: TaskSpec) -> None:
+    def _constraint(self, task: TaskSpec) -> tuple[str, str] | None:
         """MSPDI holds one constraint per task: a start limit wins over a finish limit."""
-        written = False
+        chosen = None
         for key in ("must_start_on", "start_no_earlier_than", "finish_no_later_than"):
             value = getattr(task, key)
             if value is None:
                 continue
-            if written:
+            if chosen is not None:
                 self.fidelity.dropped(
                     "Task", key, "a second constraint: MS Project keeps one per task", task.id
                 )
                 continue
             text = _finish_text(value) if key == "finish_no_later_than" else _start_text(value)
-            self.leaf("ConstraintType", CONSTRAINT_CODES[key])
-            self.leaf("ConstraintDate", text)
-            written = True
+            chosen = (CONSTRAINT_CODES[key], text)
+        return chosen
 
     def _links(self, task: TaskSpec) -> None:
         links = [(task_id, "FS", "0") for task_id in task.after]
@@ -361,6 +365,7 @@ def write_mspdi(spec: PlanSpec, dates: dict[str, tuple[str, str]], handle: IO[by
     with etree.xmlfile(handle, encoding="utf-8") as out:
         out.write_declaration(standalone=True)
         with out.element(_tag("Project"), nsmap={None: NAMESPACE}):
+            out.write("\n")
             writer = _Writer(spec, dates, out)
             writer.project()
             writer.calendars()
@@ -381,12 +386,6 @@ def write_mspdi(spec: PlanSpec, dates: dict[str, tuple[str, str]], handle: IO[by
 
 def _tag(name: str) -> str:
     return "{" + NAMESPACE + "}" + name
-
-
-def _element(name: str, value: object) -> etree._Element:
-    element = etree.Element(_tag(name))
-    element.text = str(value)
-    return element
 
 
 def _outline(
