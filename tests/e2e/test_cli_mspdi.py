@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from plansmith.services.mspdi import read_mspdi_upload
 from tests.e2e.test_cli_server import PROBLEM, _env, run
+
+from plansmith.services.mspdi import read_mspdi_upload
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mspdi"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "datacentre-migration.yaml"
