@@ -3,6 +3,7 @@ baselines, and the plan as YAML in and out."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -18,12 +19,14 @@ from plansmith.io.schema_types import FIRST_YEAR, LAST_YEAR
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
 from plansmith.services import project_actions as actions
 from plansmith.services.access import Action, Role, grant
+from plansmith.services.mspdi import export_mspdi_bytes, import_mspdi_upload, read_mspdi_upload
 from plansmith.services.portfolios import find_project
 from plansmith.services.projects import export_plan_text, import_plan_text
 
 router = APIRouter(tags=["actions"], responses=ERROR_RESPONSES)
 StatusDate = Annotated[date | None, Query(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
 YAML = "application/yaml"
+XML = "application/xml"
 
 
 class Document(BaseModel):
@@ -67,6 +70,28 @@ class BaselineOut(BaseModel):
 class ImportedProject(BaseModel):
     id: str
     name: str
+
+
+class FidelityReport(BaseModel):
+    """What an MS Project XML file gave: each field's fate, and the date comparison."""
+
+    model_config = {"extra": "allow"}
+
+    file: str
+    ok: bool
+    summary: dict[str, int]
+    fields: list[dict[str, Any]]
+    dates: dict[str, Any]
+    diagnostics: list[dict[str, Any]]
+
+
+class ImportedMspdi(ImportedProject):
+    fidelity: FidelityReport
+
+
+class ExportFormat(StrEnum):
+    YAML = "yaml"
+    MSPDI = "mspdi"
 
 
 @router.post("/projects/{project}/schedule", response_model=Document)
@@ -156,11 +181,28 @@ def delete_baseline(project: str, name: str, session: DbSession, user: CurrentUs
 @router.get(
     "/projects/{project}/export",
     response_class=Response,
-    responses={200: {"content": {YAML: {"schema": {"type": "object"}}}}},
+    responses={
+        200: {
+            "content": {
+                YAML: {"schema": {"type": "object"}},
+                XML: {"schema": {"type": "string"}},
+            }
+        }
+    },
 )
-def export(project: str, session: DbSession, user: CurrentUser) -> Response:
-    """The stored plan as a plan file; importing it gives the same project back."""
+def export(
+    project: str,
+    session: DbSession,
+    user: CurrentUser,
+    export_format: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.YAML,
+) -> Response:
+    """The stored plan as a plan file (importing it gives the same project back), or as MS
+    Project XML with the schedule's dates (``format=mspdi``)."""
     find_project(session, user, project, Action.READ_PLAN)
+    if export_format is ExportFormat.MSPDI:
+        data, _ = export_mspdi_bytes(session, project)
+        disposition = f'attachment; filename="{project}.xml"'
+        return Response(data, media_type=XML, headers={"Content-Disposition": disposition})
     return Response(export_plan_text(session, project), media_type=YAML)
 
 
@@ -186,16 +228,53 @@ async def import_(
     return {"id": row.key, "name": row.name}
 
 
-async def _limited_text(request: Request, limit: int) -> str:
-    """The body as UTF-8 text, refused as soon as it passes ``limit`` bytes."""
+_MSPDI_BODY = {"requestBody": {"required": True, "content": {XML: {"schema": {"type": "string"}}}}}
+
+
+@router.post(
+    "/projects/import/mspdi",
+    response_model=ImportedMspdi,
+    status_code=201,
+    openapi_extra=_MSPDI_BODY,
+)
+async def import_mspdi(
+    request: Request,
+    settings: AppSettings,
+    session: DbSession,
+    user: CurrentUser,
+    portfolio: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, Any]:
+    """MS Project XML as a new project, with the fidelity report; the importer owns it."""
+    data = await _limited_body(request, settings.upload_limit_bytes)
+    row, outcome = import_mspdi_upload(session, data, "upload.xml", portfolio)
+    grant(session, row.id, user.id, Role.OWNER)
+    return {"id": row.key, "name": row.name, "fidelity": outcome.report_json()}
+
+
+@router.post("/mspdi/preview", response_model=FidelityReport, openapi_extra=_MSPDI_BODY)
+async def preview_mspdi(request: Request, settings: AppSettings, user: CurrentUser) -> Any:
+    """What importing this MS Project XML would give, stored nowhere: the fidelity report,
+    the date comparison and every problem."""
+    data = await _limited_body(request, settings.upload_limit_bytes)
+    return read_mspdi_upload(io.BytesIO(data), "upload.xml").report_json()
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes ``limit`` bytes."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise TooLarge(f"the plan is larger than the {limit // 1024} KiB upload limit")
+            raise TooLarge(f"the upload is larger than the {limit // 1024} KiB limit")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _limited_text(request: Request, limit: int) -> str:
+    """The body as UTF-8 text, refused as soon as it passes ``limit`` bytes."""
+    data = await _limited_body(request, limit)
     try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise Invalid("the plan is not UTF-8 text", code="invalid_encoding") from None

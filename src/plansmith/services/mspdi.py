@@ -145,15 +145,29 @@ def import_mspdi_file(
     """Read, check and schedule the file (outside any transaction), then store the plan as a
     new project; refused with every located problem when it has errors."""
     outcome = read_mspdi_plan(path)
+    plan = _accepted(outcome)
+    with database.transaction() as session:
+        return store_checked(session, plan, portfolio_key), outcome
+
+
+def import_mspdi_upload(
+    session: Session, data: bytes, filename: str, portfolio_key: str | None = None
+) -> tuple[t.Project, MspdiOutcome]:
+    """An uploaded file as a new project in the caller's transaction, or :class:`Invalid`."""
+    outcome = read_mspdi_upload(io.BytesIO(data), filename)
+    return store_checked(session, _accepted(outcome), portfolio_key), outcome
+
+
+def _accepted(outcome: MspdiOutcome) -> LoadedPlan:
     if not outcome.ok or outcome.plan is None:
         errors = sum(1 for d in outcome.diagnostics if d.is_error)
         raise Invalid(
-            f"{path}: the file gives a plan with {errors} error(s); nothing was imported",
+            f"{outcome.imported.filename}: the file gives a plan with {errors} error(s); "
+            "nothing was imported",
             code="invalid_plan",
             diagnostics=outcome.diagnostics,
         )
-    with database.transaction() as session:
-        return store_checked(session, outcome.plan, portfolio_key), outcome
+    return outcome.plan
 
 
 def export_mspdi_bytes(session: Session, project_key: str) -> tuple[bytes, Fidelity]:
