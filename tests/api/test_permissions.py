@@ -78,6 +78,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", f"{V1}/projects"): SIGNED_IN,
     ("POST", f"{V1}/projects"): SIGNED_IN,
     ("POST", f"{V1}/projects/import"): SIGNED_IN,
+    ("POST", f"{V1}/projects/import/table"): SIGNED_IN,
+    ("POST", f"{V1}/projects/import/table/preview"): SIGNED_IN,
     ("GET", P): Role.STAKEHOLDER,
     ("PATCH", P): Role.MANAGER,
     ("DELETE", P): Role.OWNER,
@@ -459,6 +461,25 @@ def _imported(case: Case) -> Call:
     )
 
 
+def _table(case: Case, *, stored: bool) -> Call:
+    """A task table as a multipart upload (a project of its own when ``stored``)."""
+    boundary = "perm-boundary"
+    fields = {"project_name": case.world.fresh("perm-table")}
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="tasks.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\nName,Duration\r\nProbe,1d\r\n"
+    )
+    return Call(
+        content="".join(parts) + f"\r\n--{boundary}--\r\n",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        cleanup=_forget_project(case.world) if stored else None,
+    )
+
+
 def _changed_portfolio(case: Case) -> Call:
     w = case.world
     key = w.fresh("perm-portfolio")
@@ -534,6 +555,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("DELETE", f"{V1}/portfolios/{{key}}"): _deleted_portfolio,
     ("POST", f"{V1}/projects"): _created_project,
     ("POST", f"{V1}/projects/import"): _imported,
+    ("POST", f"{V1}/projects/import/table"): lambda c: _table(c, stored=True),
+    ("POST", f"{V1}/projects/import/table/preview"): lambda c: _table(c, stored=False),
     ("PATCH", P): _changed_project,
     ("DELETE", P): _deleted_project,
     ("PUT", f"{P}/members"): lambda c: Call(json={"email": c.world.new_user(), "role": "viewer"}),

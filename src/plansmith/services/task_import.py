@@ -42,6 +42,7 @@ __all__ = [
     "is_task_table",
     "read_task_table_bytes",
     "read_task_table_path",
+    "unreadable_table",
 ]
 
 
@@ -64,7 +65,8 @@ class TableImport:
 
     def plan_text(self) -> str:
         """The plan file's YAML, as ``plansmith export`` would write the imported project."""
-        assert self.plan is not None and self.plan.spec is not None, "only an ok import"
+        assert self.plan is not None, "only an ok import"
+        assert self.plan.spec is not None, "only an ok import"
         return plan_yaml(plan_document(self.plan.spec))
 
 
@@ -108,7 +110,21 @@ def _checked(
     return TableImport(checked, plan)
 
 
+def unreadable_table(result: TableImport) -> Invalid | None:
+    """A file that is no table at all (unreadable, or empty) has nothing to preview: the
+    refusal, coded as its one problem (``table_unreadable``, ``empty_table``)."""
+    if result.table.columns or not result.diagnostics:
+        return None
+    first = result.diagnostics[0]
+    return Invalid(
+        f"{first.location}: {first.message}", code=first.code, diagnostics=result.diagnostics
+    )
+
+
 def _accepted(result: TableImport) -> LoadedPlan:
+    unreadable = unreadable_table(result)
+    if unreadable is not None:
+        raise unreadable
     if not result.ok or result.plan is None:
         errors = sum(1 for d in result.diagnostics if d.is_error)
         raise Invalid(
