@@ -10,7 +10,13 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from plansmith.errors import ServiceError
-from plansmith.web import analysis_routes, dashboard_routes, plan_routes, report_routes
+from plansmith.web import (
+    analysis_routes,
+    dashboard_routes,
+    import_routes,
+    plan_routes,
+    report_routes,
+)
 from plansmith.web.deps import SignInRequired
 from plansmith.web.pages import render, router, sign_in_redirect
 
@@ -23,6 +29,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(analysis_routes.router)
     app.include_router(plan_routes.router)
+    app.include_router(import_routes.router)
     app.include_router(report_routes.router)
 
     @app.exception_handler(SignInRequired)
