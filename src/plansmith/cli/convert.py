@@ -79,6 +79,7 @@ def table_options(
                 f"error[invalid_mapping]: --map '{item}' is not Header=field",
                 markup=False,
                 highlight=False,
+                soft_wrap=True,
             )
             raise typer.Exit(2)
         mapping[header.strip()] = field.strip()
@@ -88,7 +89,9 @@ def table_options(
             first = date.fromisoformat(start)
         except ValueError:
             err.print(
-                f"error[invalid_date]: '{start}' is not a date: write YYYY-MM-DD", markup=False
+                f"error[invalid_date]: '{start}' is not a date: write YYYY-MM-DD",
+                markup=False,
+                soft_wrap=True,
             )
             raise typer.Exit(2) from None
     return TableOptions(mapping, project_name, first)
@@ -124,6 +127,7 @@ def convert(
             f"(known: {known})",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2)
     converter(Conversion(source, output, maps or [], project_name, start, preview))

@@ -20,7 +20,7 @@ from pathlib import Path
 from plansmith.domain.diagnostics import Diagnostic, SourceLocation, error
 from plansmith.io.task_table_values import CellValue
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_SUFFIXES = (".csv", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 MAX_ROWS = 100_000  # far beyond any plan; a decompressed XLSX can otherwise be huge

@@ -184,7 +184,7 @@ def test_windows_1252_is_the_fallback() -> None:
 
 
 def test_utf16_unicode_text_export() -> None:
-    table = read("Name\tDuration\nZürich office\t3d\n".encode("utf-16"), "tasks.txt")
+    table = read("Name\tDuration\nZürich office\t3d\n".encode("utf-16"), "tasks.tsv")
     assert tasks(table)[0] == {"id": "zurich-office", "name": "Zürich office", "duration": "3d"}
 
 
