@@ -63,25 +63,38 @@ class Record:
         return level
 
 
+_LOCAL_NAMES: dict[str, str] = {}  # "{namespace}Name" -> "Name": a million lookups per big file
+
+
 def _local(tag: object) -> str:
-    return tag[len(_NS) :] if isinstance(tag, str) and tag.startswith(_NS) else str(tag)
+    if not isinstance(tag, str):
+        return str(tag)
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag[len(_NS) :] if tag.startswith(_NS) else tag
+        if len(_LOCAL_NAMES) < 10_000:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _record(element: etree._Element) -> Record:
     record = Record(_local(element.tag), _line(element))
+    fields = record.fields
+    names = _LOCAL_NAMES
     for kid in element:
-        if not isinstance(kid.tag, str):
+        tag = kid.tag
+        if not isinstance(tag, str):
             continue  # comments and processing instructions
-        name = _local(kid.tag)
+        name = names.get(tag) or _local(tag)
         if len(kid):
             record.children.setdefault(name, []).append(_record(kid))
         else:
             text = kid.text or ""  # as written: notes keep their line breaks
-            if name in record.fields:
+            if name in fields:
                 # A simple element that repeats (rare): keep it as records too, losing nothing.
                 record.children.setdefault(name, []).append(Record(name, _line(kid), {name: text}))
             else:
-                record.fields[name] = text
+                fields[name] = text
     return record
 
 
@@ -93,52 +106,74 @@ class Item:
     record: Record
 
 
+_CONTAINERS = ("ExtendedAttributes", *SECTIONS)
+_WATCHED = [_NS + name for name in ("Project", *_CONTAINERS, *SECTIONS.values())]
+
+
 def read_items(handle: IO[bytes]) -> Iterator[Item]:
-    """Yield the project's header fields and each calendar, task, resource and assignment."""
+    """Yield the project's header fields and each calendar, task, resource and assignment.
+
+    libxml2 filters the events by tag, so the Python loop runs once per element we keep, not
+    once per element of the file (most of which are figures MS Project computed)."""
     parser = etree.iterparse(
         handle,
         events=("start", "end"),
+        tag=_WATCHED,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         huge_tree=True,  # long single-line files from Project 2003 exceed libxml2's text limit
         remove_comments=True,
     )
-    depth = 0
     root: etree._Element | None = None
+    header_read = False
     try:
         for event, element in parser:
-            if event == "start":
-                depth += 1
-                if depth == 1:
+            name = _local(element.tag)
+            if name == "Project":
+                if event == "start":
                     root = element
-                    if element.tag != _NS + "Project":
-                        raise MspdiSyntaxError(
-                            "mspdi_not_project",
-                            f"the root element is <{_local(element.tag)}>, not MS Project's "
-                            f'<Project xmlns="{NAMESPACE}">',
-                            _line(element) or 1,
-                            1,
-                        )
+                elif not header_read:
+                    yield from _header(element, None)
                 continue
-            depth -= 1
-            if depth == 1:
-                name = _local(element.tag)
-                if len(element) == 0:
-                    yield Item("Project", Record(name, _line(element), {name: _text(element)}))
-                elif name == "ExtendedAttributes":
-                    yield Item(name, _record(element))
-                _forget(element, root)
-            elif depth == 2 and SECTIONS.get(_parent_name(element)) == _local(element.tag):
-                yield Item(_parent_name(element), _record(element))
-                _forget(element, None)
+            parent = element.getparent()
+            if parent is root and name in _CONTAINERS:
+                if event == "start" and not header_read and root is not None:
+                    header_read = True
+                    yield from _header(root, element)
+                elif event == "end":
+                    if name == "ExtendedAttributes":
+                        yield Item(name, _record(element))
+                    element.clear()
+            elif event == "end" and parent is not None and SECTIONS.get(_local(parent.tag)) == name:
+                yield Item(_local(parent.tag), _record(element))
+                _forget(element)
     except etree.XMLSyntaxError as problem:
         line, column = problem.position
         raise MspdiSyntaxError(
             "mspdi_malformed", f"the XML is not well formed: {problem.msg}", line, column
         ) from None
     if root is None:
-        raise MspdiSyntaxError("mspdi_malformed", "the file is empty", 1, 1)
+        top = getattr(parser, "root", None)
+        if top is None:
+            raise MspdiSyntaxError("mspdi_malformed", "the file is empty", 1, 1)
+        raise MspdiSyntaxError(
+            "mspdi_not_project",
+            f"the root element is <{_local(top.tag)}>, not MS Project's "
+            f'<Project xmlns="{NAMESPACE}">',
+            _line(top) or 1,
+            1,
+        )
+
+
+def _header(root: etree._Element, stop: etree._Element | None) -> Iterator[Item]:
+    """The project's simple fields: the root's leaf children before its first collection."""
+    for kid in root:
+        if kid is stop:
+            return
+        if isinstance(kid.tag, str) and len(kid) == 0:
+            name = _local(kid.tag)
+            yield Item("Project", Record(name, _line(kid), {name: _text(kid)}))
 
 
 def _line(element: etree._Element) -> int:
@@ -150,15 +185,10 @@ def _text(element: etree._Element) -> str:
     return element.text or ""
 
 
-def _parent_name(element: etree._Element) -> str:
-    parent = element.getparent()
-    return _local(parent.tag) if parent is not None else ""
-
-
-def _forget(element: etree._Element, root: etree._Element | None) -> None:
+def _forget(element: etree._Element) -> None:
     """Free a handled element and the siblings before it, which iterparse keeps otherwise."""
     element.clear()
-    parent = element.getparent() if root is None else root
+    parent = element.getparent()
     if parent is None:
         return
     while element.getprevious() is not None:
