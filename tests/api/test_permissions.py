@@ -80,6 +80,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", f"{V1}/projects/import"): SIGNED_IN,
     ("POST", f"{V1}/projects/import/table"): SIGNED_IN,
     ("POST", f"{V1}/projects/import/table/preview"): SIGNED_IN,
+    ("POST", f"{V1}/projects/import/mspdi"): SIGNED_IN,
+    ("POST", f"{V1}/mspdi/preview"): SIGNED_IN,
     ("GET", P): Role.STAKEHOLDER,
     ("PATCH", P): Role.MANAGER,
     ("DELETE", P): Role.OWNER,
@@ -480,6 +482,22 @@ def _table(case: Case, *, stored: bool) -> Call:
     )
 
 
+def _mspdi(case: Case, *, stored: bool) -> Call:
+    """A one-task MS Project XML file (a project of its own when ``stored``)."""
+    key = case.world.fresh("perm-mspdi")
+    xml = (
+        '<Project xmlns="http://schemas.microsoft.com/project">'
+        f"<Name>{key}</Name><StartDate>2027-01-04T08:00:00</StartDate>"
+        "<Tasks><Task><UID>1</UID><ID>1</ID><Name>Probe</Name><OutlineLevel>1</OutlineLevel>"
+        "<Duration>PT8H0M0S</Duration></Task></Tasks></Project>"
+    )
+    return Call(
+        content=xml,
+        headers={"Content-Type": "application/xml"},
+        cleanup=_forget_project(case.world) if stored else None,
+    )
+
+
 def _changed_portfolio(case: Case) -> Call:
     w = case.world
     key = w.fresh("perm-portfolio")
@@ -557,6 +575,8 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", f"{V1}/projects/import"): _imported,
     ("POST", f"{V1}/projects/import/table"): lambda c: _table(c, stored=True),
     ("POST", f"{V1}/projects/import/table/preview"): lambda c: _table(c, stored=False),
+    ("POST", f"{V1}/projects/import/mspdi"): lambda c: _mspdi(c, stored=True),
+    ("POST", f"{V1}/mspdi/preview"): lambda c: _mspdi(c, stored=False),
     ("PATCH", P): _changed_project,
     ("DELETE", P): _deleted_project,
     ("PUT", f"{P}/members"): lambda c: Call(json={"email": c.world.new_user(), "role": "viewer"}),
