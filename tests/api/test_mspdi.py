@@ -71,3 +71,20 @@ def test_an_upload_over_the_limit_is_refused(api: Api, admin: dict[str, str]) ->
     too_big = b"<Project>" + b" " * (api.settings.upload_limit_bytes + 1)
     reply = api.client.post("/api/v1/mspdi/preview", content=too_big, headers={**admin, **XML})
     assert reply.status_code == 413
+
+
+def test_the_files_baselines_become_the_projects(api: Api, admin: dict[str, str]) -> None:
+    data = (DATA / "baselines.xml").read_bytes()
+    created = api.client.post(
+        "/api/v1/projects/import/mspdi", content=data, headers={**admin, **XML}
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()["id"]
+    listed = api.client.get(f"/api/v1/projects/{key}/baselines", headers=admin)
+    assert [b["name"] for b in listed.json()] == [f"baseline{n}" for n in range(1, 11)]
+    assert listed.json()[2]["cost"] == "300"
+    exported = api.client.get(
+        f"/api/v1/projects/{key}/export", params={"format": "mspdi"}, headers=admin
+    )
+    again = read_mspdi_upload(io.BytesIO(exported.content), "again.xml")
+    assert [b.cost for b in again.imported.baselines] == [100 * n for n in range(1, 11)]

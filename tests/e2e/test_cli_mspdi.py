@@ -4,6 +4,7 @@ database and export from it, and a broken file refused with one located line."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from tests.e2e.test_cli_server import PROBLEM, _env, run
@@ -26,8 +27,13 @@ def test_convert_reads_ms_project_xml_into_a_plan_and_reports_its_fidelity(
     assert checked.returncode == 0, checked.stdout + checked.stderr
     preview = run(env, "convert", DATA / "baselines.xml", "--preview")
     assert preview.returncode == 0
-    assert "Baseline1" in preview.stdout  # the full report lists what was dropped
+    assert "Baseline1" in preview.stdout  # the full report lists every field's fate
     assert not (tmp_path / "baselines.yaml").exists()
+    written = run(env, "convert", DATA / "baselines.xml", "-o", tmp_path / "b.yaml")
+    assert written.returncode == 0, written.stderr
+    saved = json.loads((tmp_path / "b.baselines.json").read_text())["baselines"]
+    assert list(saved) == [f"baseline{n}" for n in range(1, 11)]
+    assert saved["baseline3"]["cost"] == "300"
 
 
 def test_a_plan_converts_to_ms_project_xml_and_back_with_the_same_dates(tmp_path: Path) -> None:

@@ -118,7 +118,8 @@ def convert(
         bool, typer.Option("--preview", help="Show the rows as they will be read; write nothing.")
     ] = False,
 ) -> None:
-    """Convert a file from another tool into a plan file (YAML)."""
+    """Convert between plan files and other tools: a task table or MS Project XML into a plan
+    file (YAML), or a plan into MS Project XML."""
     converter = CONVERTERS.get(source.suffix.lower())
     if converter is None:
         known = ", ".join(sorted(CONVERTERS))

@@ -34,10 +34,18 @@ def convert_mspdi(request: Conversion) -> None:
         raise typer.Exit(1)
     print_fidelity(err, outcome, full=False)
     _write(outcome.plan_text().encode("utf-8"), request.output, err)
+    if request.output is not None and outcome.imported.baselines:
+        from plansmith.io.baselines import save_baseline
+
+        for baseline in outcome.imported.baselines:
+            written = save_baseline(request.output, baseline)
+        names = ", ".join(b.name for b in outcome.imported.baselines)
+        err.print(f"Wrote {written}: the file's baselines ({names})", markup=False)
 
 
 def convert_plan_to_mspdi(request: Conversion) -> None:
     """A plan file to MSPDI (``-o FILE.xml``), listing what MSPDI has no field for."""
+    from plansmith.io.baselines import load_baselines
     from plansmith.io.plan_file import load_plan
     from plansmith.services.mspdi import plan_mspdi_bytes
 
@@ -46,7 +54,7 @@ def convert_plan_to_mspdi(request: Conversion) -> None:
     print_diagnostics(err, plan.diagnostics)
     if not plan.ok:
         raise typer.Exit(1)
-    data, fidelity = plan_mspdi_bytes(plan)
+    data, fidelity = plan_mspdi_bytes(plan, list(load_baselines(request.source).values()))
     print_lost(err, fidelity)
     _write(data, request.output, err)
 

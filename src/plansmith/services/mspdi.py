@@ -8,16 +8,19 @@ they know come out the same.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, has_errors
 from plansmith.errors import Invalid
+from plansmith.io.baselines import Baseline, baseline_from_json, baseline_to_json
 from plansmith.io.mspdi.fidelity import DateCheck, Fate, Fidelity, compare_dates
 from plansmith.io.mspdi.read import (
     MspdiImport,
@@ -160,9 +163,9 @@ def import_mspdi_file(
     """Read, check and schedule the file (outside any transaction), then store the plan as a
     new project; refused with every located problem when it has errors."""
     outcome = read_mspdi_plan(path)
-    plan = _accepted(outcome)
+    _accepted(outcome)
     with database.transaction() as session:
-        return store_checked(session, plan, portfolio_key), outcome
+        return _stored(session, outcome, portfolio_key), outcome
 
 
 def import_mspdi_upload(
@@ -170,7 +173,24 @@ def import_mspdi_upload(
 ) -> tuple[t.Project, MspdiOutcome]:
     """An uploaded file as a new project in the caller's transaction, or :class:`Invalid`."""
     outcome = read_mspdi_upload(io.BytesIO(data), filename)
-    return store_checked(session, _accepted(outcome), portfolio_key), outcome
+    return _stored(session, outcome, portfolio_key), outcome
+
+
+def _stored(session: Session, outcome: MspdiOutcome, portfolio_key: str | None) -> t.Project:
+    """The project, with the file's baselines saved as the project's own."""
+    project = store_checked(session, _accepted(outcome), portfolio_key)
+    for baseline in outcome.imported.baselines:
+        saved_at = datetime.fromisoformat(baseline.saved).replace(tzinfo=UTC)
+        session.add(
+            t.Baseline(
+                project_id=project.id,
+                name=baseline.name,
+                saved_at=saved_at,
+                data=baseline_to_json(baseline),
+            )
+        )
+    session.flush()
+    return project
 
 
 def _accepted(outcome: MspdiOutcome) -> LoadedPlan:
@@ -188,10 +208,19 @@ def _accepted(outcome: MspdiOutcome) -> LoadedPlan:
 def export_mspdi_bytes(session: Session, project_key: str) -> tuple[bytes, Fidelity]:
     """A stored project as MSPDI, with the dates of its schedule, and what MSPDI cannot hold."""
     text = export_plan_text(session, project_key)
-    return plan_mspdi_bytes(load_plan_text(text, f"{project_key}.yaml", pool_files=False))
+    plan = load_plan_text(text, f"{project_key}.yaml", pool_files=False)
+    project = session.scalar(select(t.Project).where(t.Project.key == project_key))
+    rows = session.scalars(
+        select(t.Baseline)
+        .where(t.Baseline.project_id == (project.id if project else -1))
+        .order_by(t.Baseline.id)
+    )
+    return plan_mspdi_bytes(plan, [baseline_from_json(row.name, row.data) for row in rows])
 
 
-def plan_mspdi_bytes(plan: LoadedPlan) -> tuple[bytes, Fidelity]:
+def plan_mspdi_bytes(
+    plan: LoadedPlan, baselines: Sequence[Baseline] = ()
+) -> tuple[bytes, Fidelity]:
     """A checked plan as MSPDI; the schedule's dates go in when the plan schedules."""
     if plan.spec is None:
         raise Invalid(
@@ -202,5 +231,5 @@ def plan_mspdi_bytes(plan: LoadedPlan) -> tuple[bytes, Fidelity]:
     outcome = schedule_plan(plan)
     dates = {t["id"]: (t["start"], t["finish"]) for t in outcome.to_json()["tasks"]}
     handle = io.BytesIO()
-    fidelity = write_mspdi(plan.spec, dates, handle)
+    fidelity = write_mspdi(plan.spec, dates, handle, baselines)
     return handle.getvalue(), fidelity

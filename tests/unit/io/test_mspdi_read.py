@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from lxml import etree
 
 from plansmith.io.mspdi.fidelity import Fate
 from plansmith.io.mspdi.read import read_mspdi
+from plansmith.io.mspdi.write import write_mspdi
 from plansmith.services.mspdi import MspdiOutcome, read_mspdi_plan, read_mspdi_upload
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "mspdi"
@@ -104,7 +106,8 @@ def test_what_cannot_be_carried_is_listed_not_lost() -> None:
     assert ("Assignment", "WorkContour") in fates(result, Fate.APPROXIMATED)
     assert ("Task", "Start") in fates(result, Fate.RECOMPUTED)
     baselines = outcome("baselines.xml")
-    assert ("Task", "Baseline1") in fates(baselines, Fate.DROPPED)
+    assert ("Resource", "Baseline1") in fates(baselines, Fate.DROPPED)
+    assert ("Task", "Baseline1") in fates(baselines, Fate.APPROXIMATED)
     report = baselines.report_json()
     assert report["summary"]["dropped"] >= 10
     assert {"section", "field", "fate", "detail", "count", "examples"} <= set(report["fields"][0])
@@ -186,3 +189,29 @@ def test_external_entities_are_not_expanded(tmp_path: Path) -> None:
     ).encode()
     imported = read_mspdi(io.BytesIO(data), "xxe.xml")
     assert "TOP-SECRET" not in repr(imported.document)
+
+
+def test_saved_baselines_come_across_with_start_finish_and_cost() -> None:
+    result = outcome("baselines.xml")
+    baselines = {b.name: b for b in result.imported.baselines}
+    assert list(baselines) == [f"baseline{n}" for n in range(1, 11)]
+    for n in range(1, 11):
+        [(task_id, saved)] = baselines[f"baseline{n}"].tasks.items()
+        assert task_id == "task-one"
+        assert saved.cost == Decimal(100 * n)
+        assert saved.start == f"2001-01-{n:02d}T09:00"
+        assert sum(saved.days.values()) == saved.cost  # spread for planned value, exactly
+        assert baselines[f"baseline{n}"].cost == Decimal(100 * n)
+
+
+def test_baselines_written_to_mspdi_read_back_the_same() -> None:
+    source = outcome("baselines.xml")
+    assert source.plan is not None
+    assert source.plan.spec is not None
+    handle = io.BytesIO()
+    dates = {"task-one": ("2008-01-30T09:00", "2008-01-31T08:30")}
+    write_mspdi(source.plan.spec, dates, handle, source.imported.baselines)
+    again = read_mspdi_upload(io.BytesIO(handle.getvalue()), "again.xml")
+    before = {b.name: (b.start, b.finish, b.cost) for b in source.imported.baselines}
+    after = {b.name: (b.start, b.finish, b.cost) for b in again.imported.baselines}
+    assert after == before

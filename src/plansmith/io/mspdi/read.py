@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from plansmith.domain.diagnostics import Diagnostic, SourceLocation, error
+from plansmith.io.baselines import Baseline
+from plansmith.io.mspdi.baselines import SavedDates, plan_baselines
 from plansmith.io.mspdi.calendars import MspdiCalendar, plan_calendars, read_calendar
 from plansmith.io.mspdi.fidelity import Fate, Fidelity
 from plansmith.io.mspdi.resources import (
@@ -51,6 +53,7 @@ class MspdiImport:
     fidelity: Fidelity
     tasks: dict[str, FileTask] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    baselines: list[Baseline] = field(default_factory=list)  # MS Project's saved ones
 
 
 def read_mspdi_file(path: Path) -> MspdiImport:
@@ -296,6 +299,14 @@ class _Reader:
             stack.append((row.level, task))
         rows = {task_ids[r.uid]: r for r in self.tasks}
         _finish_kinds(roots, rows, self._minutes_per_day(), self.fidelity)
+        saved: dict[str, dict[str, SavedDates]] = defaultdict(dict)
+        for task_id, row in rows.items():
+            for number, entry in row.baselines.items():
+                saved[number][task_id] = entry
+        leaves = {task["id"] for task in _walk(roots) if "children" not in task}
+        names = {task_id: row.name or task_id for task_id, row in rows.items()}
+        stamp = parse_datetime(self.header.get("LastSaved", "")) or datetime(2000, 1, 1)
+        result.baselines = plan_baselines(saved, names, leaves, stamp.strftime("%Y-%m-%dT%H:%M"))
         self._start_time(roots, rows)
         return roots
 

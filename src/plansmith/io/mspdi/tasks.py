@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from plansmith.io.mspdi.baselines import SavedDates, saved_dates
 from plansmith.io.mspdi.fidelity import Fate, Fidelity
 from plansmith.io.mspdi.source import Record
 from plansmith.io.mspdi.values import (
@@ -51,6 +52,7 @@ class TaskRow:
     wanted_id: str = ""
     elapsed: bool = False
     calendar_uid: str = "-1"
+    baselines: dict[str, SavedDates] = field(default_factory=dict)
 
     @property
     def subject(self) -> str:
@@ -167,10 +169,21 @@ def read_task(record: Record, minutes_per_day: int, fidelity: Fidelity, id_field
         if link.flag("CrossProject"):
             fidelity.dropped("Task", "PredecessorLink", "a link to another project", subject)
     for baseline in record.all("Baseline"):
-        fidelity.dropped(
+        number = baseline.text("Number", "0")
+        entry = saved_dates(
+            parse_datetime(baseline.text("Start")),
+            parse_datetime(baseline.text("Finish")),
+            baseline.text("Cost"),
+        )
+        if entry is None:
+            fidelity.dropped("Task", f"Baseline{number}", "a baseline entry without dates", subject)
+            continue
+        row.baselines[number] = entry
+        fidelity.approximated(
             "Task",
-            f"Baseline{baseline.text('Number', '0')}",
-            "baselines are not read from MSPDI yet",
+            f"Baseline{number}",
+            "start, finish and cost kept; the cost is spread "
+            "evenly over the weekdays for planned value",
             subject,
         )
     used = _USED | {"PredecessorLink", "Baseline"}

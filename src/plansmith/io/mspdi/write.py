@@ -8,7 +8,8 @@ schedule, so the file opens with the dates Plansmith computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,8 @@ from lxml import etree
 
 from plansmith.domain.calendar import WEEKDAYS
 from plansmith.domain.durations import parse_duration
+from plansmith.io.baselines import Baseline
+from plansmith.io.mspdi.baselines import baseline_name
 from plansmith.io.mspdi.fidelity import Fidelity
 from plansmith.io.mspdi.source import NAMESPACE
 from plansmith.io.mspdi.values import (
@@ -44,8 +47,15 @@ _NOT_IN_MSPDI = {
 
 
 class _Writer:
-    def __init__(self, spec: PlanSpec, dates: dict[str, tuple[str, str]], out: Any) -> None:
+    def __init__(
+        self,
+        spec: PlanSpec,
+        dates: dict[str, tuple[str, str]],
+        out: Any,
+        baselines: dict[int, Baseline],
+    ) -> None:
         self.spec = spec
+        self.baselines = baselines
         self.dates = dates
         self.out = out
         self.fidelity = Fidelity()
@@ -232,6 +242,14 @@ class _Writer:
             with self.block("ExtendedAttribute"):
                 self.leaf("FieldID", TASK_ID_FIELD)
                 self.leaf("Value", task.id)
+            for baseline_number, baseline in self.baselines.items():
+                saved = baseline.tasks.get(task.id)
+                if saved is not None:
+                    with self.block("Baseline"):
+                        self.leaf("Number", baseline_number)
+                        self.leaf("Start", f"{saved.start}:00")
+                        self.leaf("Finish", f"{saved.finish}:00")
+                        self.leaf("Cost", saved.cost)
         for key, what in _NOT_IN_MSPDI.items():
             if key in task.model_fields_set:
                 self.fidelity.dropped("Task", key, f"{what} have no MSPDI field", task.id)
@@ -359,19 +377,38 @@ class _Writer:
                         self.leaf("Work", iso_duration(round(minutes * units)))
 
 
-def write_mspdi(spec: PlanSpec, dates: dict[str, tuple[str, str]], handle: IO[bytes]) -> Fidelity:
+def write_mspdi(
+    spec: PlanSpec,
+    dates: dict[str, tuple[str, str]],
+    handle: IO[bytes],
+    baselines: Sequence[Baseline] = (),
+) -> Fidelity:
     """Write ``spec`` to ``handle``; ``dates`` maps task ids to our scheduled start and finish
     ("YYYY-MM-DDTHH:MM"). Returns what the file could not carry."""
+    numbered, extra = _numbered(baselines)
     with etree.xmlfile(handle, encoding="utf-8") as out:
         out.write_declaration(standalone=True)
         with out.element(_tag("Project"), nsmap={None: NAMESPACE}):
             out.write("\n")
-            writer = _Writer(spec, dates, out)
+            writer = _Writer(spec, dates, out, numbered)
             writer.project()
             writer.calendars()
             writer.tasks()
             writer.resources()
             writer.assignments()
+    for baseline in extra:
+        writer.fidelity.dropped(
+            "Project", "baselines", "MSPDI holds eleven baselines", baseline.name
+        )
+    for number, baseline in numbered.items():
+        if baseline.name != baseline_name(str(number)):
+            writer.fidelity.approximated(
+                "Project",
+                "baselines",
+                f"written as MS Project's baseline {number}: MSPDI "
+                "numbers baselines, it does not name them",
+                baseline.name,
+            )
     for part, what in (
         ("risks", "the risk register"),
         ("correlations", "estimate correlations"),
@@ -382,6 +419,24 @@ def write_mspdi(spec: PlanSpec, dates: dict[str, tuple[str, str]], handle: IO[by
         if getattr(spec, part):
             writer.fidelity.dropped("Project", part, f"{what}: not written to MSPDI")
     return writer.fidelity
+
+
+def _numbered(baselines: Sequence[Baseline]) -> tuple[dict[int, Baseline], list[Baseline]]:
+    """MS Project's baseline numbers (0 to 10): ours named "baseline" or "baselineN" keep
+    theirs, the others take the free numbers in the order they were saved."""
+    numbered: dict[int, Baseline] = {}
+    rest = []
+    for baseline in baselines:
+        match = re.fullmatch(r"baseline(10|[1-9])?", baseline.name)
+        number = int(match.group(1) or 0) if match else None
+        if number is not None and number not in numbered:
+            numbered[number] = baseline
+        else:
+            rest.append(baseline)
+    free = [n for n in range(11) if n not in numbered]
+    for number, baseline in zip(free, rest, strict=False):
+        numbered[number] = baseline
+    return dict(sorted(numbered.items())), rest[len(free) :]
 
 
 def _tag(name: str) -> str:
