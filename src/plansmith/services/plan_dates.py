@@ -21,9 +21,11 @@ from plansmith.scheduling.calendars import CalendarBook
 from plansmith.services.access import Action, require
 from plansmith.services.item_kinds import TASKS
 from plansmith.services.items import check_version, update_item
-from plansmith.services.plan_edit import checked, instant, midnight, schedule, task_row
+from plansmith.services.plan_cache import plan_key, scheduled
+from plansmith.services.plan_edit import checked, instant, midnight, task_row
 from plansmith.services.plan_view import PlanView, view_of
 from plansmith.storage import tables as t
+from plansmith.storage.plans import with_task_row
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class DatesChange:
     view: PlanView
     task: str
     message: str  # what happened, in words (where the task landed, and why)
+    before: PlanView | None = None  # the plan as it was, to answer with what changed
 
 
 def change_dates(
@@ -54,7 +57,9 @@ def change_dates(
         raise Invalid(
             "start and end are dates such as 2027-03-01 or 2027-03-01T13:00", code="invalid_dates"
         )
-    spec, outcome = schedule(session, project)
+    revision = plan_key(session, project)
+    plan = scheduled(session, project)
+    outcome = plan.outcome
     result, model = outcome.result, outcome.project
     if result is None or model is None or not outcome.ok:
         raise Invalid("the plan has errors, so it has no dates to change", code="invalid_plan")
@@ -78,19 +83,29 @@ def change_dates(
         minutes = (finish - result.origin) // timedelta(minutes=1)
         patch = _resized(task, model.hours_per_day, CalendarBook(model), planned.start, minutes)
     else:
-        return DatesChange(view_of(session, user, project, spec, outcome), key, "")
+        return DatesChange(view_of(session, user, project, plan), key, "")
 
     def apply() -> None:
         update_item(session, user, TASKS, project, key, patch, version)
 
-    view = checked(session, user, project, apply, key)
+    def document_after() -> dict[str, Any] | None:
+        """The plan as before with this task's row as it is now, when that row is all that
+        changed: the revision moved by exactly one (the row's own update) from the one the
+        schedule was read at. Otherwise None (the plan is read back)."""
+        now = plan_key(session, project)
+        if now[:3] != revision[:3] or now[3] != revision[3] + 1:
+            return None
+        return with_task_row(plan.document, row)
+
+    before = view_of(session, user, project, plan)
+    view = checked(session, user, project, apply, key, document_after)
     moved = view.row(key)
     message = ""
     if moved is not None:
         message = f"'{moved.name}' now runs {moved.start[:10]} to {moved.finish[:10]}"
         if start_moved and moved.start[:10] > new_start.date().isoformat():
             message += " (its links, constraints or working days keep it from starting earlier)"
-    return DatesChange(view, key, message)
+    return DatesChange(view, key, message, before)
 
 
 def _pinned_start(

@@ -24,15 +24,14 @@ from sqlalchemy.orm import Session
 from plansmith.domain.diagnostics import Diagnostic, error
 from plansmith.domain.durations import DurationError, parse_duration
 from plansmith.errors import Invalid, NotFound
-from plansmith.io.plan_file import load_plan_spec
 from plansmith.io.plan_schema import PlanSpec, TaskSpec
 from plansmith.services.access import Action, require
 from plansmith.services.item_kinds import ASSIGNMENTS, DEPENDENCIES, TASKS
 from plansmith.services.items import check_version, create_item, delete_item, update_item
+from plansmith.services.plan_cache import plan_key, remember, schedule_document, scheduled
 from plansmith.services.plan_view import PlanView, view_of
-from plansmith.services.planning import PlanOutcome, schedule_plan
 from plansmith.storage import tables as t
-from plansmith.storage.plans import plan_spec
+from plansmith.storage.plans import stored_document
 
 # A task document's keys -> the form field that edits them (where a diagnostic is shown).
 FIELDS = {
@@ -89,27 +88,33 @@ def hours_per_day(project: t.Project) -> float:
     return float(project.spec.get("project", {}).get("hours_per_day", 8))
 
 
-def schedule(session: Session, project: t.Project) -> tuple[PlanSpec, PlanOutcome]:
-    spec = plan_spec(session, project)
-    return spec, schedule_plan(load_plan_spec(spec, f"{project.key}.yaml"))
-
-
 def checked(
-    session: Session, user: t.User, project: t.Project, change: Callable[[], None], key: str
+    session: Session,
+    user: t.User,
+    project: t.Project,
+    change: Callable[[], None],
+    key: str,
+    document_after: Callable[[], dict[str, Any] | None] = lambda: None,
 ) -> PlanView:
-    """Make the change in a savepoint and keep it only if the plan still schedules."""
+    """Make the change in a savepoint and keep it only if the plan still schedules.
+
+    ``document_after`` may give the changed plan's document without reading it all back (a
+    dragged bar changes one task's fields); None reads it back. The new schedule is kept for
+    the plan's new revision once the transaction commits, so the next page load reuses it."""
     with session.begin_nested():
         change()
         session.flush()
-        spec, outcome = schedule(session, project)
-        if not outcome.ok:
-            errors = [d for d in outcome.diagnostics if d.is_error]
+        document = document_after() or stored_document(session, project)
+        plan = schedule_document(project, document)
+        if not plan.outcome.ok:
+            errors = [d for d in plan.outcome.diagnostics if d.is_error]
             raise Invalid(
                 f"the plan would have errors: {errors[0].message}" if errors else "not scheduled",
                 code="invalid_plan",
-                diagnostics=[_on_field(spec, d, key) for d in errors],
+                diagnostics=[_on_field(plan.spec, d, key) for d in errors],
             )
-    return view_of(session, user, project, spec, outcome)
+    remember(session, plan_key(session, project), plan)
+    return view_of(session, user, project, plan)
 
 
 def _on_field(spec: PlanSpec, diagnostic: Diagnostic, key: str) -> Diagnostic:
@@ -233,7 +238,7 @@ def _ids(text: str | None, field: str, problems: list[Diagnostic]) -> list[str] 
 
 
 def _scheduled_start(session: Session, project: t.Project, key: str) -> str:
-    _, outcome = schedule(session, project)
+    outcome = scheduled(session, project).outcome
     starts = {task["id"]: task["start"] for task in outcome.to_json()["tasks"]}
     return str(starts.get(key) or date.today().isoformat())
 

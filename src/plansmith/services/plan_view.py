@@ -20,12 +20,11 @@ from plansmith.domain.diagnostics import Diagnostic
 from plansmith.domain.durations import format_duration
 from plansmith.domain.model import DependencyType, Project, Task
 from plansmith.errors import Forbidden, NotFound
-from plansmith.io.plan_file import load_plan_spec
 from plansmith.io.plan_schema import PlanSpec, TaskSpec
 from plansmith.services.access import ALLOWED, Action, owns_task, require, role_on
-from plansmith.services.planning import PlanOutcome, schedule_plan
+from plansmith.services.plan_cache import Scheduled, scheduled
+from plansmith.services.planning import PlanOutcome
 from plansmith.storage import tables as t
-from plansmith.storage.plans import plan_spec
 
 # What a row lets the viewer change: the whole plan, only progress (a member's own task), or
 # nothing.
@@ -82,23 +81,54 @@ class PlanView:
     def row(self, key: str) -> PlanRow | None:
         return next((r for r in self.rows if r.id == key), None)
 
+    def changes_from(self, before: PlanView) -> list[int] | None:
+        """Where this view's rows differ from ``before``'s (indexes), or None when the rows are
+        not the same tasks in the same order (then only the whole view will do)."""
+        if [r.id for r in self.rows] != [r.id for r in before.rows]:
+            return None
+        return [
+            i for i, (new, old) in enumerate(zip(self.rows, before.rows, strict=True)) if new != old
+        ]
+
 
 def plan_view(session: Session, user: t.User, project: t.Project) -> PlanView:
     """The caller's role was checked by whoever found ``project``; here it only decides which
     rows the page offers to edit."""
-    spec = plan_spec(session, project)
-    outcome = schedule_plan(load_plan_spec(spec, f"{project.key}.yaml"))
-    return view_of(session, user, project, spec, outcome)
+    return view_of(session, user, project, scheduled(session, project))
 
 
-def view_of(
-    session: Session, user: t.User, project: t.Project, spec: PlanSpec, outcome: PlanOutcome
-) -> PlanView:
-    """The view of an outcome already scheduled (edits schedule once, then show that)."""
+# Views kept with a cached schedule: one per kind of viewer (editor, reader, each member).
+_VIEWS_PER_PLAN = 8
+
+
+def view_of(session: Session, user: t.User, project: t.Project, plan: Scheduled) -> PlanView:
+    """The view of a plan already scheduled (edits schedule once, then show that). The same
+    viewer rights on the same revision give the same view, so it is kept with the schedule:
+    everything in it (task versions and the baseline included) changes the plan's revision."""
     role = role_on(session, user, project.id)
     allowed = ALLOWED[role] if role is not None else frozenset()
     can_edit = Action.EDIT_PLAN in allowed
     can_progress = not can_edit and Action.UPDATE_PROGRESS in allowed
+    model = plan.outcome.project
+    own = frozenset(_own_tasks(model, user.email)) if can_progress and model else frozenset()
+    rights = ("view", can_edit, can_progress, own)
+    view: PlanView | None = plan.extra.get(rights)
+    if view is None:
+        view = _view(session, project, plan.spec, plan.outcome, can_edit, can_progress, own)
+        if len(plan.extra) < _VIEWS_PER_PLAN:
+            plan.extra[rights] = view
+    return view
+
+
+def _view(
+    session: Session,
+    project: t.Project,
+    spec: PlanSpec,
+    outcome: PlanOutcome,
+    can_edit: bool,
+    can_progress: bool,
+    own: frozenset[str],
+) -> PlanView:
     model = outcome.project
     if outcome.result is None or model is None or not outcome.ok:
         return PlanView(
@@ -115,7 +145,6 @@ def view_of(
             select(t.Task.key, t.Task.version).where(t.Task.project_id == project.id)
         ).all()
     )
-    own = _own_tasks(model, user.email) if can_progress else set()
     doc = outcome.to_json()
     baseline = _latest_baseline(session, project)
     by_id = {task.id: task for task in model.tasks}
@@ -211,7 +240,7 @@ def _own_tasks(model: Project, email: str) -> set[str]:
     return {task.id for task in model.tasks if any(a.resource in people for a in task.assignments)}
 
 
-def _editable(can_edit: bool, task: Task, own: set[str]) -> str:
+def _editable(can_edit: bool, task: Task, own: frozenset[str]) -> str:
     if can_edit:
         return EDIT_PLAN
     if task.id in own and not task.is_summary:

@@ -373,6 +373,28 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
     return doc
 
 
+def with_task_row(document: dict[str, Any], row: t.Task) -> dict[str, Any]:
+    """``document`` (as :func:`stored_document` wrote it) with one task's name and fields as
+    its row has them now, its place, links and assignments as they were: what reading the plan
+    back gives after a change to that row alone, without reading the other rows. Copies what it
+    changes, so ``document`` itself is never altered."""
+
+    def replaced(tasks: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        for i, task in enumerate(tasks):
+            if task["id"] == row.key:
+                kept = {k: v for k, v in task.items() if k in TASK_ROW_FIELDS}
+                return [*tasks[:i], {**kept, "name": row.name, **row.spec}, *tasks[i + 1 :]]
+            below = replaced(task.get("children") or [])
+            if below is not None:
+                return [*tasks[:i], {**task, "children": below}, *tasks[i + 1 :]]
+        return None
+
+    tasks = replaced(document.get("tasks") or [])
+    if tasks is None:
+        raise KeyError(row.key)
+    return {**document, "tasks": tasks}
+
+
 def _referenced_calendars(
     session: Session,
     project: t.Project,

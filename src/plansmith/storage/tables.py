@@ -145,6 +145,11 @@ class Project(Versioned, Base):
     spec: Mapped[Json] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Counts every change to what the plan is made of (this row's plan fields, its tasks,
+    # links, assignments, risks, actuals, baselines, team and calendars, and any change to the
+    # shared pool). Kept by the database's own triggers (migration 0003), so no write path can
+    # forget it; caches of a scheduled plan are keyed by it (services.plan_cache).
+    plan_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Membership(Base):

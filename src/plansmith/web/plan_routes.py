@@ -3,9 +3,10 @@ dragged on the Gantt chart.
 
 A change that stands answers with the whole plan body (table and chart data), because one
 change reschedules dates everywhere; the view comes from the schedule the change was checked
-with, so it costs no second schedule. A refused change answers 422 (or 409 for a stale version)
-with the form again, each message next to its field; other refusals (403, 404, CSRF) go to the
-app's error page, which plan.js shows as a message.
+with, so it costs no second schedule. A dragged bar is the exception: plan.js asks for JSON,
+and gets only the rows and bars that changed (see :func:`_changes`). A refused change answers
+422 (or 409 for a stale version) with the form again, each message next to its field; other
+refusals (403, 404, CSRF) go to the app's error page, which plan.js shows as a message.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from plansmith.services.plan_view import PlanView, TaskValues, plan_view, task_v
 from plansmith.services.portfolios import find_project
 from plansmith.storage import tables as t
 from plansmith.web.deps import CsrfChecked, PageSession, PageUser
-from plansmith.web.pages import page_context, render
+from plansmith.web.pages import TEMPLATES, page_context, render
 
 router = APIRouter(include_in_schema=False)
 FORM_FIELDS = ("name", "duration", "start", "after", "resources", "progress")
@@ -176,8 +177,26 @@ async def drag_dates(
             "duration": row.duration if row else None,
             "version": row.version if row else None,
             "message": done.message,
+            "changes": _changes(done.view, done.before, project),
         }
     )
+
+
+def _changes(view: PlanView, before: PlanView | None, project: t.Project) -> dict[str, Any] | None:
+    """What a dragged bar changed, for plan.js to put in place of the old: the rescheduled
+    tasks' table rows (rendered by the table's own macro) and chart bars, and the plan's
+    dates and diagnostics. A drag usually moves a few tasks of thousands, so this is a small
+    fraction of the whole plan body. None when the rows are not the same tasks as before."""
+    changed = view.changes_from(before) if before is not None else None
+    if changed is None:
+        return None
+    row = getattr(TEMPLATES.env.get_template("plan_row.html").make_module(), "row")  # noqa: B009
+    summary = TEMPLATES.env.get_template("plan_summary.html")
+    return {
+        "rows": {view.rows[i].id: str(row(view.rows[i])) for i in changed},
+        "bars": [view.gantt[i] for i in changed],
+        "summary": summary.render(view=view, project=project),
+    }
 
 
 @router.post("/projects/{key}/tasks/{task}/{how}", dependencies=[CsrfChecked])

@@ -1,8 +1,13 @@
 // The plan page: a selectable, editable WBS table (htmx) beside a frappe-gantt chart whose
-// rows line up with the table's. Every change answers with the whole plan body, because one
-// change reschedules dates everywhere; this script then rebuilds the chart from #gantt-data and
-// puts back the selection, the scroll positions and the keyboard focus, so that a change feels
-// local. Task names reach the chart escaped: frappe-gantt writes labels and popups as HTML.
+// rows line up with the table's. A change answers with the whole plan body, because one change
+// reschedules dates everywhere; this script then rebuilds the chart from #gantt-data and puts
+// back the selection, the scroll positions and the keyboard focus, so that a change feels
+// local. A dragged bar is the exception: it answers with only the rows and bars that moved
+// (JSON), which are put in place of the old ones. The chart draws the bars in view at once and
+// the rest in slices between frames, so a plan of thousands of tasks is usable in well under a
+// second and the page answers input while the rest is drawn (#gantt's data-drawn says how far
+// it got: "view", then "all"). Task names reach the chart escaped: frappe-gantt writes labels
+// and popups as HTML.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -81,6 +86,8 @@
     refocus: false,
     zoom: ZOOMS.includes(localStorage.getItem("plansmith.zoom")) ? localStorage.getItem("plansmith.zoom") : "Week",
     gantt: null,
+    data: [], // the chart's bars, as #gantt-data has them, with the changes drags made since
+    dataOf: null,
     listeners: [],
     scroll: null,
     pending: null,
@@ -256,13 +263,9 @@
       state.refocus = false;
       $("#add-name")?.focus();
     }
-    const dragged = event.detail.elt.dataset?.dates;
-    if (dragged) delete event.detail.elt.dataset.dates;
     const inForm = event.detail.elt.closest?.("form.row-form");
     if (xhr.status === 409 && !inForm) {
       refresh(); // someone else changed the plan: show it as it is now (the message stays)
-    } else if (dragged && xhr.status !== 200) {
-      build(true); // refused: put the bar back where it was
     }
   });
 
@@ -336,10 +339,150 @@
 
   // The chart --------------------------------------------------------------------------------
 
+  // frappe-gantt's Bar and Arrow classes are not exported: taken from the first of each it
+  // makes (see PlanGantt.newBar and newArrow).
+  let BarClass = null;
+  let ArrowClass = null;
+  const SLICE = 150; // bars drawn per task after those in view (about 20-30 ms each)
+  const UNDRAWN = Object.freeze({ $bar: { getX: () => -Infinity }, arrows: [] });
+
   class PlanGantt extends Gantt {
     render() {
+      this.drawing = null; // a render before the last one finished drawing: it stops
       super.render();
       decorate(this);
+    }
+
+    // One row rectangle for the whole grid instead of one per task (thousands of elements for
+    // the same fill; frappe-gantt draws no lines between rows).
+    make_grid_rows() {
+      const rect = document.createElementNS(NS, "rect");
+      rect.setAttribute("x", 0);
+      rect.setAttribute("y", this.config.header_height);
+      rect.setAttribute("width", this.dates.length * this.config.column_width);
+      rect.setAttribute("height", Math.max(0, this.grid_height - this.config.header_height));
+      rect.setAttribute("class", "grid-row");
+      this.layers.grid.append(rect);
+    }
+
+    // The bars of the rows in view first, then the others in slices between frames. Arrows
+    // are drawn once both their bars are. frappe-gantt's own make_bars draws every bar, with
+    // its labels and handles, before the page can do anything else: seconds of styling and
+    // layout for thousands of bars, most of them out of sight.
+    make_bars() {
+      this.bars = [];
+      this.barIndex = new Map();
+      this.arrows = [];
+      this.extras = document.createElementNS(NS, "g");
+      this.extras.setAttribute("class", "plan-extras");
+      this.$svg.insertBefore(this.extras, this.layers.bar);
+      const total = this.tasks.length;
+      const row = this.options.bar_height + this.options.padding;
+      const top = this.options.view_top ?? this.$container.scrollTop;
+      this.options.view_top = null; // a zoom later starts from where the chart is scrolled
+      const first = Math.max(0, Math.floor(top / row) - 10);
+      const last = Math.min(total, first + Math.ceil((this.options.container_height || 900) / row) + 20);
+      const order = [];
+      for (let i = first; i < last; i++) order.push(i);
+      for (let i = 0; i < total; i++) if (i < first || i >= last) order.push(i);
+      this.drawBars(order.slice(0, last - first));
+      this.$svg.parentElement.parentElement.dataset.drawn = last - first >= total ? "all" : "view";
+      const drawing = (this.drawing = { order, next: last - first });
+      const more = () => {
+        if (this.drawing !== drawing) return;
+        this.drawBars(order.slice(drawing.next, drawing.next + SLICE));
+        drawing.next += SLICE;
+        if (drawing.next < total) setTimeout(more, 0);
+        else this.$svg.parentElement.parentElement.dataset.drawn = "all";
+      };
+      if (drawing.next < total) setTimeout(more, 0);
+    }
+
+    drawBars(indexes) {
+      const fresh = [];
+      for (const i of indexes) {
+        const bar = this.newBar(this.tasks[i]);
+        bar.arrows = [];
+        this.bars.push(bar);
+        this.barIndex.set(bar.task.id, bar);
+        decorateBar(this, bar, true);
+        fresh.push(bar);
+      }
+      for (const bar of fresh) this.linkBar(bar);
+    }
+
+    // Arrows to and from a bar just drawn, where the bar at the other end is drawn too.
+    linkBar(bar) {
+      const id = bar.task.id;
+      const ends = [
+        ...bar.task.dependencies.map((other) => [this.barIndex.get(other), bar]),
+        ...(this.dependency_map[id] || []).map((other) => [bar, this.barIndex.get(other)]),
+      ];
+      for (const [from, to] of ends) {
+        if (!from || !to || from.arrows.some((arrow) => arrow.to_task === to)) continue;
+        const arrow = this.newArrow(from, to);
+        this.arrows.push(arrow);
+        from.arrows.push(arrow);
+        if (to !== from) to.arrows.push(arrow);
+      }
+    }
+
+    newBar(task) {
+      if (BarClass) {
+        const bar = new BarClass(this, task);
+        this.layers.bar.append(bar.group);
+        return bar;
+      }
+      const [tasks, bars] = [this.tasks, this.bars];
+      this.tasks = [task];
+      super.make_bars(); // the one bar, made and placed by frappe-gantt itself
+      const bar = this.bars[0];
+      [this.tasks, this.bars] = [tasks, bars];
+      this.taskIndexOf = null;
+      BarClass = bar.constructor;
+      this.measureLabels(bar);
+      return bar;
+    }
+
+    newArrow(from, to) {
+      if (ArrowClass) {
+        const arrow = new ArrowClass(this, from, to);
+        this.layers.arrow.append(arrow.element);
+        return arrow;
+      }
+      // frappe-gantt's make_arrows over two stand-in tasks: the arrow's two ends
+      const [tasks, bars, arrows] = [this.tasks, this.bars, this.arrows];
+      const byIndex = [];
+      byIndex[from.task._index] = from;
+      byIndex[to.task._index] = to;
+      this.tasks = [
+        { id: from.task.id, _index: from.task._index, dependencies: [] },
+        { id: to.task.id, _index: to.task._index, dependencies: [from.task.id] },
+      ];
+      this.bars = byIndex;
+      super.make_arrows();
+      const arrow = this.arrows[0];
+      [this.tasks, this.bars, this.arrows] = [tasks, bars, arrows];
+      this.taskIndexOf = null;
+      ArrowClass = arrow.constructor;
+      return arrow;
+    }
+
+    make_arrows() {} // drawn with their bars (drawBars)
+
+    map_arrows_on_bars() {} // kept on each bar as they are drawn
+
+    // frappe-gantt places each label by measuring it (getBBox) right after moving the one
+    // before: a layout pass per bar, seconds with thousands of bars. Measured with a canvas
+    // instead, every label is placed without one.
+    measureLabels(bar) {
+      const proto = Object.getPrototypeOf(bar);
+      if (proto.update_label_position !== placeLabel) proto.update_label_position = placeLabel;
+      const label = bar.group.querySelector(".bar-label");
+      if (label) {
+        measure.font = getComputedStyle(label).font;
+        bar.update_label_position();
+      }
     }
 
     setup_gantt_dates(refresh) {
@@ -348,18 +491,6 @@
         const start = this.gantt_start;
         start.setMonth(start.getMonth() - (start.getMonth() % 3), 1);
       }
-    }
-
-    // frappe-gantt places each label by measuring it (getBBox) right after moving the one
-    // before: a layout pass per bar, seconds with thousands of bars. Measured with a canvas
-    // instead, every label is placed without one.
-    make_bars() {
-      super.make_bars();
-      const bar = this.bars[0];
-      const proto = bar && Object.getPrototypeOf(bar);
-      if (proto && proto.update_label_position !== placeLabel) proto.update_label_position = placeLabel;
-      const label = bar?.group.querySelector(".bar-label");
-      if (label) measure.font = getComputedStyle(label).font;
     }
 
     // Weekends shaded without frappe-gantt's per-day date formatting (slow over years of days);
@@ -400,24 +531,11 @@
     }
 
     // frappe-gantt finds bars and tasks by scanning the list, on every scroll event and for
-    // every arrow: quadratic with thousands of bars. By id, once per render:
+    // every arrow: quadratic with thousands of bars. By id (make_bars keeps the index). A task
+    // whose bar is not drawn yet has a stand-in that is never in the way (frappe-gantt keeps a
+    // dragged bar after its predecessors').
     get_bar(id) {
-      if (this.barIndexOf !== this.bars) {
-        this.barIndex = new Map(this.bars.map((bar) => [bar.task.id, bar]));
-        this.barIndexOf = this.bars;
-      }
-      return this.barIndex.get(id);
-    }
-
-    map_arrows_on_bars() {
-      const touching = new Map();
-      for (const arrow of this.arrows) {
-        for (const id of new Set([arrow.from_task.task.id, arrow.to_task.task.id])) {
-          if (!touching.has(id)) touching.set(id, []);
-          touching.get(id).push(arrow);
-        }
-      }
-      for (const bar of this.bars) bar.arrows = touching.get(bar.task.id) || [];
+      return this.barIndex.get(id) || (this.get_task(id) ? UNDRAWN : undefined);
     }
 
     get_task(id) {
@@ -428,16 +546,16 @@
       return this.taskIndex.get(id);
     }
 
-    // frappe-gantt measures every bar's bounding box on each scroll event; the attributes say
-    // the same without a layout pass.
+    // frappe-gantt measures every bar's bounding box; the tasks' dates say the same, for the
+    // bars not drawn yet too.
     get_start_end_positions() {
-      if (!this.bars.length) return [0, 0, 0];
+      if (!this.tasks.length) return [0, 0, 0];
       let minStart = Infinity;
       let maxStart = -Infinity;
       let maxEnd = -Infinity;
-      for (const bar of this.bars) {
-        const x = +bar.$bar.getAttribute("x");
-        const end = x + +bar.$bar.getAttribute("width");
+      for (const task of this.tasks) {
+        const x = xOf(this, task._start);
+        const end = xOf(this, task._end);
         if (x < minStart) minStart = x;
         if (x > maxStart) maxStart = x;
         if (end > maxEnd) maxEnd = end;
@@ -491,7 +609,12 @@
 
   function build(again) {
     const holder = $("#gantt");
-    const data = JSON.parse($("#gantt-data")?.textContent || "[]");
+    const source = $("#gantt-data");
+    if (state.dataOf !== source) {
+      state.data = JSON.parse(source?.textContent || "[]"); // a new plan body
+      state.dataOf = source;
+    }
+    const data = state.data;
     for (const [type, listener, options] of state.listeners) document.removeEventListener(type, listener, options);
     state.listeners = [];
     if (again && state.gantt) state.scroll = { table: $("#wbs-scroll").scrollTop, left: state.gantt.$container.scrollLeft, top: state.gantt.$container.scrollTop };
@@ -522,6 +645,7 @@
       language: LANG,
       on_date_change: dragging,
       on_click: (task) => select(rowOf(task.id), false),
+      view_top: state.scroll ? state.scroll.table : table.scrollTop, // the rows drawn first
     };
     const original = document.addEventListener;
     document.addEventListener = function (type, listener, opts) {
@@ -595,43 +719,43 @@
     return new Date(gantt.gantt_start.getTime() + x * daysPerPixel(gantt) * DAY);
   }
 
-  function decorate(gantt) {
-    // the bars' grow-in animations: thousands of them, on every zoom and rebuild
-    gantt.$svg.querySelectorAll("animate").forEach((animation) => animation.remove());
-    const extras = document.createElementNS(NS, "g");
-    extras.setAttribute("class", "plan-extras");
-    gantt.$svg.insertBefore(extras, gantt.layers.bar);
-    for (const bar of gantt.bars) {
-      const plan = bar.task.plan;
-      const group = bar.group;
-      if (plan.flags.includes("c")) group.classList.add("critical");
-      if (plan.flags.includes("m")) group.classList.add("milestone");
-      if (plan.flags.includes("s")) group.classList.add("summary");
-      if (!plan.flags.includes("d")) group.classList.add("locked");
-      const title = document.createElementNS(NS, "title");
-      title.textContent = `${plan.name}: ${plan.start.replace("T", " ")} to ${plan.end.replace("T", " ")}`;
-      group.prepend(title);
-      if (plan.baselineStart && plan.baselineEnd) {
-        const x1 = xOf(gantt, parse(plan.baselineStart));
-        const x2 = xOf(gantt, parse(plan.baselineEnd));
-        const rect = document.createElementNS(NS, "rect");
-        rect.setAttribute("class", "baseline");
-        rect.setAttribute("x", x1);
-        rect.setAttribute("y", bar.y + bar.height + 1);
-        rect.setAttribute("width", Math.max(2, x2 - x1));
-        rect.setAttribute("height", Math.max(2, Math.floor(gantt.options.padding / 3)));
-        extras.append(rect);
-      }
-      if (plan.flags.includes("m")) {
-        const mark = document.createElementNS(NS, "polygon");
-        const r = bar.height / 2;
-        const y = bar.y + r;
-        mark.setAttribute("class", "milestone-mark");
-        mark.setAttribute("points", `0,${y - r} ${r},${y} 0,${y + r} ${-r},${y}`);
-        mark.setAttribute("transform", `translate(${bar.x} 0)`);
-        bar.bar_group.append(mark);
-      }
+  // What the chart shows beyond frappe-gantt's bars: each bar's kind, its title, its baseline
+  // and a milestone's diamond (as it is drawn), and the status date's line.
+  function decorateBar(gantt, bar, baseline) {
+    bar.group.querySelectorAll("animate").forEach((animation) => animation.remove()); // grow-in
+    const plan = bar.task.plan;
+    const group = bar.group;
+    if (plan.flags.includes("c")) group.classList.add("critical");
+    if (plan.flags.includes("m")) group.classList.add("milestone");
+    if (plan.flags.includes("s")) group.classList.add("summary");
+    if (!plan.flags.includes("d")) group.classList.add("locked");
+    const title = document.createElementNS(NS, "title");
+    title.textContent = `${plan.name}: ${plan.start.replace("T", " ")} to ${plan.end.replace("T", " ")}`;
+    group.prepend(title);
+    if (baseline && plan.baselineStart && plan.baselineEnd) {
+      const x1 = xOf(gantt, parse(plan.baselineStart));
+      const x2 = xOf(gantt, parse(plan.baselineEnd));
+      const rect = document.createElementNS(NS, "rect");
+      rect.setAttribute("class", "baseline");
+      rect.setAttribute("x", x1);
+      rect.setAttribute("y", bar.y + bar.height + 1);
+      rect.setAttribute("width", Math.max(2, x2 - x1));
+      rect.setAttribute("height", Math.max(2, Math.floor(gantt.options.padding / 3)));
+      gantt.extras.append(rect);
     }
+    if (plan.flags.includes("m")) {
+      const mark = document.createElementNS(NS, "polygon");
+      const r = bar.height / 2;
+      const y = bar.y + r;
+      mark.setAttribute("class", "milestone-mark");
+      mark.setAttribute("points", `0,${y - r} ${r},${y} 0,${y + r} ${-r},${y}`);
+      mark.setAttribute("transform", `translate(${bar.x} 0)`);
+      bar.bar_group.append(mark);
+    }
+    if (bar.task.id === state.selected) group.classList.add("selected");
+  }
+
+  function decorate(gantt) {
     const status = $("[data-status-date]");
     if (status) {
       const x = xOf(gantt, new Date(parse(status.dataset.statusDate).getTime() + DAY));
@@ -641,7 +765,7 @@
       line.setAttribute("x2", x);
       line.setAttribute("y1", gantt.config.header_height);
       line.setAttribute("y2", gantt.grid_height);
-      extras.append(line);
+      gantt.extras.append(line);
     }
     highlightBar();
   }
@@ -651,7 +775,7 @@
     const gantt = state.gantt;
     if (!gantt?.$svg) return;
     gantt.$svg.querySelector(".bar-wrapper.selected")?.classList.remove("selected");
-    const bar = state.selected ? gantt.get_bar(state.selected) : null;
+    const bar = state.selected ? gantt.barIndex.get(state.selected) : null;
     if (!bar) return;
     bar.group.classList.add("selected");
     const chart = gantt.$container;
@@ -677,7 +801,7 @@
   // Dragging: frappe-gantt reports every step of a drag; the change is saved once, on release.
   function dragging(task) {
     state.pending = task.id;
-    const bar = this.get_bar(task.id);
+    const bar = this.barIndex.get(task.id);
     const mark = bar?.group.querySelector(".milestone-mark");
     if (mark) mark.setAttribute("transform", `translate(${bar.$bar.getX()} 0)`);
   }
@@ -690,7 +814,7 @@
 
   function save(key) {
     const gantt = state.gantt;
-    const bar = gantt.get_bar(key);
+    const bar = gantt.barIndex.get(key);
     const plan = bar.task.plan;
     if (!plan.flags.includes("d")) return build(true);
     const perPixel = daysPerPixel(gantt);
@@ -706,16 +830,90 @@
       : isoDay(new Date(last.getFullYear(), last.getMonth(), last.getDate() + stretched));
     bar.group.classList.add("saving");
     state.selected = key;
-    const holder = $("#gantt");
-    holder.dataset.dates = "1";
-    htmx.ajax("POST", `${base}/tasks/${encodeURIComponent(key)}/dates`, {
-      source: holder,
-      target: "#plan-body",
-      swap: "outerHTML",
-      values: { start: newStart, end: newEnd, version: plan.version },
-      headers: { "X-CSRF-Token": csrf() },
-    });
+    send(key, { start: newStart, end: newEnd, version: plan.version });
   }
 
-  setUp();
+  // The drop is sent as JSON, and the answer is what changed (not the whole plan body): a drag
+  // usually moves a handful of a plan's thousands of tasks.
+  async function send(key, dates) {
+    let answer;
+    let body = {};
+    try {
+      answer = await fetch(`${base}/tasks/${encodeURIComponent(key)}/dates`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify(dates),
+      });
+      body = await answer.json().catch(() => ({})); // a refusal may be the app's error page
+    } catch (error) {
+      say("The server cannot be reached; nothing was saved.", true);
+      return build(true);
+    }
+    if (!answer.ok) {
+      say(body.message || `The server refused this (${answer.status} ${answer.statusText}).`, true);
+      return answer.status === 409 ? refresh() : build(true); // 409: show the plan as it is now
+    }
+    if (!body.changes) {
+      refresh();
+    } else {
+      applyChanges(key, body.changes);
+    }
+    say(body.message || "");
+    document.dispatchEvent(new CustomEvent("plan:saved", { detail: { task: key } }));
+  }
+
+  function applyChanges(key, changes) {
+    for (const [id, html] of Object.entries(changes.rows)) {
+      const tr = rowOf(id);
+      if (!tr || tr.classList.contains("editing")) continue; // an open form keeps its row
+      const selected = tr.getAttribute("aria-selected") === "true";
+      const focused = document.activeElement === tr;
+      tr.outerHTML = html;
+      const fresh = rowOf(id);
+      if (selected) {
+        fresh.setAttribute("aria-selected", "true");
+        fresh.tabIndex = 0;
+        if (focused) fresh.focus();
+      }
+    }
+    const summary = $("#plan-summary");
+    if (summary) summary.outerHTML = changes.summary;
+    const at = new Map(state.data.map((bar, i) => [bar[0], i]));
+    for (const bar of changes.bars) state.data[at.get(bar[0])] = bar;
+    tools();
+    const gantt = state.gantt;
+    if (!gantt) return;
+    // The dragged bar is drawn again even if nothing moved (it was left where it was dropped).
+    const ids = new Set([key, ...changes.bars.map((bar) => bar[0])]);
+    const scratch = { setup_dependencies() {} }; // frappe-gantt's own reading of a task's dates
+    Gantt.prototype.setup_tasks.call(scratch, [...ids].map((id) => toTask(state.data[at.get(id)])));
+    const outside = scratch.tasks.some((task) => task._start < gantt.gantt_start || task._end > gantt.gantt_end);
+    if (outside || ids.size > 400) return build(true);
+    const touched = new Set();
+    for (const task of scratch.tasks) {
+      task._index = at.get(task.id);
+      gantt.tasks[task._index] = task;
+      const old = gantt.barIndex.get(task.id);
+      if (!old) continue; // not drawn yet: it will be, from the new task
+      const fresh = gantt.newBar(task);
+      fresh.arrows = old.arrows;
+      for (const arrow of old.arrows) {
+        if (arrow.from_task === old) arrow.from_task = fresh;
+        if (arrow.to_task === old) arrow.to_task = fresh;
+        touched.add(arrow);
+      }
+      old.group.remove();
+      gantt.bars[gantt.bars.indexOf(old)] = fresh;
+      gantt.barIndex.set(task.id, fresh);
+      decorateBar(gantt, fresh, false); // the baseline did not move
+    }
+    gantt.taskIndexOf = null;
+    for (const arrow of touched) arrow.update();
+    highlightBar();
+  }
+
+  // After htmx has set up the page (it walks the whole document once): the chart's thousands
+  // of elements are not in its way then.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp, { once: true });
+  else setUp();
 })();
