@@ -22,12 +22,8 @@ from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, ha
 from plansmith.errors import Invalid
 from plansmith.io.baselines import Baseline, baseline_from_json, baseline_to_json
 from plansmith.io.mspdi.fidelity import DateCheck, Fate, Fidelity, compare_dates
-from plansmith.io.mspdi.read import (
-    MspdiImport,
-    follow_project_calendar,
-    read_mspdi,
-    read_mspdi_file,
-)
+from plansmith.io.mspdi.plan_shape import follow_project_calendar
+from plansmith.io.mspdi.read import MspdiImport, read_mspdi, read_mspdi_file
 from plansmith.io.mspdi.write import write_mspdi
 from plansmith.io.plan_file import LoadedPlan, load_plan_spec, load_plan_text
 from plansmith.io.plan_schema import PlanSpec
@@ -94,7 +90,7 @@ def _checked(imported: MspdiImport) -> MspdiOutcome:
         for d in found
         if d.code == "no_common_working_time" and d.subject
     }
-    if apart and follow_project_calendar(imported, apart):
+    if apart and follow_project_calendar(imported.document, imported.fidelity, apart):
         plan = _plan_of(imported.document, name)
         outcome = schedule_plan(plan) if plan.ok else None
     diagnostics = tuple(_in_file(d, imported) for d in plan.diagnostics)

@@ -8,6 +8,8 @@ rarely written), which the fidelity report says.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -90,3 +92,21 @@ def _spread(entry: SavedDates) -> dict[date, Decimal]:
     spread = {d: share.quantize(Decimal("0.0001")) for d in weekdays}
     spread[weekdays[-1]] += entry.cost - sum(spread.values(), Decimal(0))  # exact total
     return spread
+
+
+def numbered_baselines(baselines: Sequence[Baseline]) -> tuple[dict[int, Baseline], list[Baseline]]:
+    """MS Project's baseline numbers (0 to 10): ours named "baseline" or "baselineN" keep
+    theirs, the others take the free numbers in the order they were saved."""
+    numbered: dict[int, Baseline] = {}
+    rest = []
+    for baseline in baselines:
+        match = re.fullmatch(r"baseline(10|[1-9])?", baseline.name)
+        number = int(match.group(1) or 0) if match else None
+        if number is not None and number not in numbered:
+            numbered[number] = baseline
+        else:
+            rest.append(baseline)
+    free = [n for n in range(11) if n not in numbered]
+    for number, baseline in zip(free, rest, strict=False):
+        numbered[number] = baseline
+    return dict(sorted(numbered.items())), rest[len(free) :]

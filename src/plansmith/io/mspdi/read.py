@@ -18,7 +18,14 @@ from plansmith.domain.diagnostics import Diagnostic, SourceLocation, error
 from plansmith.io.baselines import Baseline
 from plansmith.io.mspdi.baselines import SavedDates, plan_baselines
 from plansmith.io.mspdi.calendars import MspdiCalendar, plan_calendars, read_calendar
-from plansmith.io.mspdi.fidelity import Fate, Fidelity
+from plansmith.io.mspdi.fidelity import Fidelity
+from plansmith.io.mspdi.plan_shape import (
+    drop_idle_calendars,
+    finish_kinds,
+    keep_start_time,
+    lift_common_holidays,
+    walk,
+)
 from plansmith.io.mspdi.resources import (
     AssignmentRow,
     ResourceRow,
@@ -27,13 +34,12 @@ from plansmith.io.mspdi.resources import (
 )
 from plansmith.io.mspdi.source import MspdiSyntaxError, Record, read_items
 from plansmith.io.mspdi.tasks import ELAPSED_CALENDAR, TaskRow, lag_text, read_task
-from plansmith.io.mspdi.values import IdMaker, duration_text, parse_datetime, slug
+from plansmith.io.mspdi.values import IdMaker, parse_datetime, slug
 
 ID_ALIAS = "Plansmith ID"
 _VALID_ID = re.compile(
     r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
 )  # the custom text field our export keeps ids in
-_LEAF_ONLY = ("actual_start", "actual_finish", "progress", "remaining", "cost", "must_start_on")
 
 
 @dataclass(frozen=True)
@@ -153,49 +159,13 @@ class _Reader:
             specs[ELAPSED_CALENDAR] = {"workdays": everyday, "hours": ["00:00-24:00"]}
         if specs:
             document["calendars"] = specs
-            self._lift_common_holidays(document)
+            lift_common_holidays(document)
         resource_ids = self._resources(document, calendars.ids, calendars.vacations)
         result = MspdiImport(self.filename, document, self.fidelity)
         if self.tasks:
             document["tasks"] = self._tree(result, calendars.ids, resource_ids)
-        self._drop_idle_calendars(document)
+        drop_idle_calendars(document, set(self.resource_calendars.values()), self.fidelity)
         return result
-
-    def _lift_common_holidays(self, document: dict[str, Any]) -> None:
-        """Days off that every calendar has are the organisation's holidays: written once at
-        the top, as a plan says them (and as our export spreads them into every calendar).
-        Not with an elapsed-time calendar, which works through holidays in MS Project."""
-        specs = document["calendars"]
-        if ELAPSED_CALENDAR in specs:
-            return
-        lists = [spec.get("holidays", []) for spec in specs.values()]
-        common = [h for h in lists[0] if all(h in other for other in lists[1:])]
-        if not common:
-            return
-        document["holidays"] = common
-        for spec in specs.values():
-            spec["holidays"] = [h for h in spec["holidays"] if h not in common]
-            if not spec["holidays"]:
-                del spec["holidays"]
-
-    def _drop_idle_calendars(self, document: dict[str, Any]) -> None:
-        """A calendar with no working time that nothing we import uses (that of a cost
-        resource, say) would only make the plan invalid."""
-        used = {document["project"].get("calendar")} | set(self.resource_calendars.values())
-        used |= {t.get("calendar") for t in _walk(document.get("tasks", []))}
-        calendars = document.get("calendars", {})
-        for cid in list(calendars):
-            spec = calendars[cid]
-            if cid not in used and not spec.get("workdays") and not spec.get("week"):
-                del calendars[cid]
-                self.fidelity.dropped(
-                    "Calendar",
-                    "WeekDays",
-                    "a calendar with no working time that no imported task or resource uses",
-                    f"calendar {cid}",
-                )
-        if "calendars" in document and not calendars:
-            del document["calendars"]
 
     def _project(self, calendar_ids: dict[str, str]) -> dict[str, Any]:
         header = self.header
@@ -298,46 +268,18 @@ class _Reader:
                 roots.append(task)
             stack.append((row.level, task))
         rows = {task_ids[r.uid]: r for r in self.tasks}
-        _finish_kinds(roots, rows, self._minutes_per_day(), self.fidelity)
+        finish_kinds(roots, rows, self._minutes_per_day(), self.fidelity)
         saved: dict[str, dict[str, SavedDates]] = defaultdict(dict)
         for task_id, row in rows.items():
             for number, entry in row.baselines.items():
                 saved[number][task_id] = entry
-        leaves = {task["id"] for task in _walk(roots) if "children" not in task}
+        leaves = {task["id"] for task in walk(roots) if "children" not in task}
         names = {task_id: row.name or task_id for task_id, row in rows.items()}
         stamp = parse_datetime(self.header.get("LastSaved", "")) or datetime(2000, 1, 1)
         result.baselines = plan_baselines(saved, names, leaves, stamp.strftime("%Y-%m-%dT%H:%M"))
-        self._start_time(roots, rows)
-        return roots
-
-    def _start_time(self, roots: list[dict[str, Any]], rows: dict[str, TaskRow]) -> None:
-        """MS Project starts work at the project's start time (09:00, say); a plan's start is a
-        day, and work begins at the first working minute of it. Where the two differ, the
-        start time is kept as start_no_earlier_than on the top-level tasks."""
         start = parse_datetime(self.header.get("StartDate", ""))
-        if start is None or (start.hour, start.minute) == (0, 0):
-            return
-        minute = start.hour * 60 + start.minute
-        day = start.strftime("%a").lower()
-        at = start.strftime("%Y-%m-%dT%H:%M")
-        if minute > _first_minute(self.project_calendar, day):
-            for task in roots:
-                if not any(k in task for k in ("start_no_earlier_than", "must_start_on")):
-                    task["start_no_earlier_than"] = at
-                    _reorder(task)
-            self.fidelity.approximated(
-                "Project",
-                "StartDate",
-                f"work starts at {at[11:]}, after the calendar's first "
-                "working minute: kept as start_no_earlier_than on the top-level tasks",
-            )
-            return
-        for row_id, row in rows.items():
-            if row.elapsed and not row.links:
-                found = _find(roots, row_id)
-                if found is not None and "start_no_earlier_than" not in found:
-                    found["start_no_earlier_than"] = at
-                    _reorder(found)
+        keep_start_time(roots, rows, start, self.project_calendar, self.fidelity)
+        return roots
 
     def _links(
         self,
@@ -398,101 +340,6 @@ class _Reader:
             self.fidelity.mapped("Assignment", "Units", "assignment with its units", row.subject)
         if entries:
             task["assign"] = entries
-
-
-def _finish_kinds(
-    tasks: list[dict[str, Any]], rows: dict[str, TaskRow], per_day: int, fidelity: Fidelity
-) -> None:
-    """Summaries lose what only a leaf may have; a leaf is a milestone, effort or duration."""
-    for task in tasks:
-        row = rows[task["id"]]
-        if "children" in task:
-            for key in _LEAF_ONLY:
-                if task.pop(key, None) is not None:
-                    fidelity.note(
-                        "Task",
-                        key,
-                        Fate.RECOMPUTED,
-                        "on a summary: rolled up from its tasks",
-                        row.subject,
-                    )
-            if task.pop("assign", None):
-                fidelity.dropped("Assignment", "TaskUID", "an assignment on a summary task")
-            _finish_kinds(task["children"], rows, per_day, fidelity)
-            continue
-        if not row.minutes:
-            task["milestone"] = True
-        elif row.fixed_work and task.get("assign") and row.work_minutes:
-            task["effort"] = duration_text(row.work_minutes, per_day)
-            fidelity.mapped("Task", "Work", "fixed work: an effort task", row.subject)
-        else:
-            task["duration"] = duration_text(row.minutes or 0, per_day)
-            fidelity.mapped("Task", "Duration", "duration", row.subject)
-        _reorder(task)
-
-
-def follow_project_calendar(imported: MspdiImport, task_ids: set[str]) -> bool:
-    """Give tasks whose resources never work at the same time the project calendar.
-
-    MS Project schedules each assignment on its own resource's calendar; Plansmith schedules a
-    task when all its resources can work. Where those calendars never overlap (a day shift and
-    a night shift), the closest plan is the task on the project calendar."""
-    document = imported.document or {}
-    calendar = document.get("project", {}).get("calendar")
-    changed = False
-    for task in _walk(document.get("tasks", [])):
-        if task["id"] in task_ids and "calendar" not in task and calendar:
-            task["calendar"] = calendar
-            _reorder(task)
-            changed = True
-            imported.fidelity.approximated(
-                "Assignment",
-                "ResourceUID",
-                "resources whose calendars never overlap: MS "
-                "Project schedules each on its own calendar; the task follows the project "
-                "calendar",
-                f"{task['name']} ({task['id']})",
-            )
-    return changed
-
-
-def _walk(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    found = []
-    for task in tasks:
-        found.append(task)
-        found.extend(_walk(task.get("children", [])))
-    return found
-
-
-def _first_minute(calendar: dict[str, Any] | None, day: str) -> int:
-    """The first working minute of a weekday on a plan calendar (the built-in one if None)."""
-    if calendar is None:
-        hours = ["09:00-12:00"] if day not in ("sat", "sun") else []
-    elif "week" in calendar:
-        hours = calendar["week"].get(day, [])
-    else:
-        hours = calendar["hours"] if day in calendar["workdays"] else []
-    if not hours:
-        return 24 * 60
-    first = min(hours)
-    return int(first[:2]) * 60 + int(first[3:5])
-
-
-def _find(tasks: list[dict[str, Any]], task_id: str) -> dict[str, Any] | None:
-    for task in tasks:
-        if task["id"] == task_id:
-            return task
-        found = _find(task.get("children", []), task_id)
-        if found is not None:
-            return found
-    return None
-
-
-def _reorder(task: dict[str, Any]) -> None:
-    """Links and assignments last, as a person writes a task."""
-    for key in ("after", "depends", "assign"):
-        if key in task:
-            task[key] = task.pop(key)
 
 
 def _number(value: float) -> float | int:

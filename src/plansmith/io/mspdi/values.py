@@ -4,7 +4,7 @@ link and constraint types, and the ids Plansmith gives things that MS Project on
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 # Link types as MSPDI numbers them.
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
@@ -91,6 +91,19 @@ def duration_text(minutes: int, minutes_per_day: int) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60}h"
     return f"{minutes}min"
+
+
+def start_text(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    return f"{value.isoformat()}T00:00:00"
+
+
+def finish_text(value: date | datetime) -> str:
+    """A plain date as a finish means the end of that day: midnight of the next."""
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    return f"{(value + timedelta(days=1)).isoformat()}T00:00:00"
 
 
 def parse_datetime(text: str) -> datetime | None:

@@ -8,19 +8,16 @@ schedule, so the file opens with the dates Plansmith computed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
 from lxml import etree
 
-from plansmith.domain.calendar import WEEKDAYS
 from plansmith.domain.durations import parse_duration
 from plansmith.io.baselines import Baseline
-from plansmith.io.mspdi.baselines import baseline_name
+from plansmith.io.mspdi.baselines import baseline_name, numbered_baselines
 from plansmith.io.mspdi.fidelity import Fidelity
 from plansmith.io.mspdi.source import NAMESPACE
 from plansmith.io.mspdi.values import (
@@ -28,14 +25,16 @@ from plansmith.io.mspdi.values import (
     FORMAT_DAYS,
     LINK_CODES,
     datetime_text,
+    finish_text,
     iso_duration,
+    start_text,
 )
-from plansmith.io.plan_schema import CalendarSpec, PlanSpec, ResourceSpec, TaskSpec
+from plansmith.io.mspdi.xml_out import XmlOut, tag
+from plansmith.io.plan_schema import PlanSpec, ResourceSpec, TaskSpec
 
 TASK_ID_FIELD = "188743731"  # Task Text1
 RESOURCE_ID_FIELD = "205520904"  # Resource Text1
 ID_ALIAS = "Plansmith ID"
-_DAY_TYPES = {day: (k + 1) % 7 + 1 for k, day in enumerate(WEEKDAYS)}  # mon=2 .. sun=1
 _ACCRUALS = {"start": "1", "prorated": "2", "end": "3"}
 _FORMATS = {"min": "3", "m": "3", "h": "5", "d": "7", "w": "9"}
 _NOT_IN_MSPDI = {
@@ -46,7 +45,7 @@ _NOT_IN_MSPDI = {
 }
 
 
-class _Writer:
+class _Writer(XmlOut):
     def __init__(
         self,
         spec: PlanSpec,
@@ -57,7 +56,7 @@ class _Writer:
         self.spec = spec
         self.baselines = baselines
         self.dates = dates
-        self.out = out
+        super().__init__(out)
         self.fidelity = Fidelity()
         self.per_day = round(spec.project.hours_per_day * 60)
         self.per_week = round(spec.project.hours_per_week * 60)
@@ -72,18 +71,6 @@ class _Writer:
             hours_per_week=self.spec.project.hours_per_week,
             allow_negative=True,
         )
-
-    def leaf(self, name: str, value: object) -> None:
-        with self.out.element(_tag(name)):
-            self.out.write(str(value))
-        self.out.write("\n")  # one element a line: readable, and diffs well under git
-
-    @contextmanager
-    def block(self, name: str) -> Iterator[None]:
-        with self.out.element(_tag(name)):
-            self.out.write("\n")
-            yield
-        self.out.write("\n")
 
     def project(self) -> None:
         p = self.spec.project
@@ -125,7 +112,8 @@ class _Writer:
     def calendars(self) -> None:
         with self.block("Calendars"):
             for cid, calendar in self.spec.calendars.items():
-                self._calendar(self.calendar_uids[cid], cid, calendar, "-1")
+                holidays = [*calendar.holidays, *self.spec.holidays]
+                self.calendar(self.calendar_uids[cid], cid, calendar.day_ranges(), holidays)
                 if calendar.name:
                     self.fidelity.dropped(
                         "Calendar",
@@ -139,53 +127,8 @@ class _Writer:
                     uid += 1
                     self.calendar_uids[f"resource:{resource.id}"] = str(uid)
                     base = self.calendar_uids.get(resource.calendar or self._project_calendar())
-                    self._resource_calendar(str(uid), resource, base or "-1")
-
-    def _calendar(self, uid: str, cid: str, calendar: CalendarSpec, base: str) -> None:
-        with self.block("Calendar"):
-            self.leaf("UID", uid)
-            self.leaf("Name", cid)
-            self.leaf("IsBaseCalendar", 1)
-            self.leaf("BaseCalendarUID", base)
-            with self.block("WeekDays"):
-                for day, ranges in zip(WEEKDAYS, calendar.day_ranges(), strict=True):
-                    with self.block("WeekDay"):
-                        self.leaf("DayType", _DAY_TYPES[day])
-                        self.leaf("DayWorking", 1 if ranges else 0)
-                        if ranges:
-                            self._working_times(ranges)
-            self._exceptions([*calendar.holidays, *self.spec.holidays])
-
-    def _resource_calendar(self, uid: str, resource: ResourceSpec, base: str) -> None:
-        with self.block("Calendar"):
-            self.leaf("UID", uid)
-            self.leaf("Name", resource.name or resource.id)
-            self.leaf("IsBaseCalendar", 0)
-            self.leaf("BaseCalendarUID", base)
-            self._exceptions(list(resource.vacations))
-
-    def _working_times(self, ranges: tuple[tuple[int, int], ...]) -> None:
-        with self.block("WorkingTimes"):
-            for start, end in ranges:
-                with self.block("WorkingTime"):
-                    self.leaf("FromTime", _clock(start))
-                    self.leaf("ToTime", _clock(end % 1440))
-
-    def _exceptions(self, holidays: list[Any]) -> None:
-        if not holidays:
-            return
-        with self.block("Exceptions"):
-            for holiday in holidays:
-                with self.block("Exception"):
-                    self.leaf("EnteredByOccurrences", 0)
-                    with self.block("TimePeriod"):
-                        self.leaf("FromDate", f"{holiday.first.isoformat()}T00:00:00")
-                        self.leaf("ToDate", f"{holiday.last.isoformat()}T23:59:00")
-                    self.leaf("Occurrences", 1)
-                    if holiday.name:
-                        self.leaf("Name", holiday.name)
-                    self.leaf("Type", 1)
-                    self.leaf("DayWorking", 0)
+                    name = resource.name or resource.id
+                    self.resource_calendar(str(uid), name, base or "-1", list(resource.vacations))
 
     # Tasks ---------------------------------------------------------------------------------
 
@@ -235,7 +178,7 @@ class _Writer:
             if constraint is not None:
                 self.leaf("ConstraintDate", constraint[1])
             if task.deadline is not None:
-                self.leaf("Deadline", _finish_text(task.deadline))
+                self.leaf("Deadline", finish_text(task.deadline))
             if task.notes:
                 self.leaf("Notes", task.notes)
             self._links(task)
@@ -275,9 +218,9 @@ class _Writer:
         elif task.actual_finish is not None:
             self.leaf("PercentComplete", 100)
         if task.actual_start is not None:
-            self.leaf("ActualStart", _start_text(task.actual_start))
+            self.leaf("ActualStart", start_text(task.actual_start))
         if task.actual_finish is not None:
-            self.leaf("ActualFinish", _finish_text(task.actual_finish))
+            self.leaf("ActualFinish", finish_text(task.actual_finish))
         if task.remaining is not None:
             self.leaf("RemainingDuration", iso_duration(self.minutes(task.remaining)))
 
@@ -293,7 +236,7 @@ class _Writer:
                     "Task", key, "a second constraint: MS Project keeps one per task", task.id
                 )
                 continue
-            text = _finish_text(value) if key == "finish_no_later_than" else _start_text(value)
+            text = finish_text(value) if key == "finish_no_later_than" else start_text(value)
             chosen = (CONSTRAINT_CODES[key], text)
         return chosen
 
@@ -385,10 +328,10 @@ def write_mspdi(
 ) -> Fidelity:
     """Write ``spec`` to ``handle``; ``dates`` maps task ids to our scheduled start and finish
     ("YYYY-MM-DDTHH:MM"). Returns what the file could not carry."""
-    numbered, extra = _numbered(baselines)
+    numbered, extra = numbered_baselines(baselines)
     with etree.xmlfile(handle, encoding="utf-8") as out:
         out.write_declaration(standalone=True)
-        with out.element(_tag("Project"), nsmap={None: NAMESPACE}):
+        with out.element(tag("Project"), nsmap={None: NAMESPACE}):
             out.write("\n")
             writer = _Writer(spec, dates, out, numbered)
             writer.project()
@@ -421,28 +364,6 @@ def write_mspdi(
     return writer.fidelity
 
 
-def _numbered(baselines: Sequence[Baseline]) -> tuple[dict[int, Baseline], list[Baseline]]:
-    """MS Project's baseline numbers (0 to 10): ours named "baseline" or "baselineN" keep
-    theirs, the others take the free numbers in the order they were saved."""
-    numbered: dict[int, Baseline] = {}
-    rest = []
-    for baseline in baselines:
-        match = re.fullmatch(r"baseline(10|[1-9])?", baseline.name)
-        number = int(match.group(1) or 0) if match else None
-        if number is not None and number not in numbered:
-            numbered[number] = baseline
-        else:
-            rest.append(baseline)
-    free = [n for n in range(11) if n not in numbered]
-    for number, baseline in zip(free, rest, strict=False):
-        numbered[number] = baseline
-    return dict(sorted(numbered.items())), rest[len(free) :]
-
-
-def _tag(name: str) -> str:
-    return "{" + NAMESPACE + "}" + name
-
-
 def _outline(
     tasks: list[TaskSpec], level: int = 1, prefix: str = ""
 ) -> Iterator[tuple[TaskSpec, int, str]]:
@@ -451,23 +372,6 @@ def _outline(
         yield task, level, number
         if task.children:
             yield from _outline(task.children, level + 1, f"{number}.")
-
-
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}:00"
-
-
-def _start_text(value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        return datetime_text(value)
-    return f"{value.isoformat()}T00:00:00"
-
-
-def _finish_text(value: date | datetime) -> str:
-    """A plain date as a finish means the end of that day: midnight of the next."""
-    if isinstance(value, datetime):
-        return datetime_text(value)
-    return f"{(value + timedelta(days=1)).isoformat()}T00:00:00"
 
 
 def _units(value: float | str) -> float:
