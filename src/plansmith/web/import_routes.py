@@ -1,16 +1,19 @@
 """The Import page: a file from another tool becomes a new project, after a preview.
 
-The user uploads a task table (CSV or XLSX), sees each column's field as a select they can
-change and each row as it will be read with its problems next to it, and creates the project
-once the preview is clean. The page keeps the file in its file field and sends it again with
-every preview (htmx), so nothing is stored between requests; the selects apply only to the
-file they were made for (its digest travels with them). What a file becomes depends on its
-kind (:data:`READERS`, by suffix), so another format brings its own reader and template.
+The user uploads a task table (CSV or XLSX) or MS Project XML. For a table they see each
+column's field as a select they can change and each row as it will be read with its problems
+next to it; for MS Project XML, the fidelity report (each field's fate) and whether our
+schedule gives the file's dates. They create the project once the preview is clean. The page
+keeps the file in its file field and sends it again with every preview (htmx), so nothing is
+stored between requests; the selects apply only to the file they were made for (its digest
+travels with them). What a file becomes depends on its kind (:data:`READERS`, by suffix), so
+another format brings its own reader and template.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +28,7 @@ from starlette.datastructures import FormData, UploadFile
 from plansmith.errors import Invalid, ServiceError, TooLarge
 from plansmith.io.task_table_columns import FIELDS, IGNORE, column_letter, detected_field
 from plansmith.services.access import Role, grant
+from plansmith.services.mspdi import MspdiOutcome, import_mspdi_upload, read_mspdi_upload
 from plansmith.services.portfolios import list_portfolios
 from plansmith.services.task_import import (
     TABLE_SUFFIXES,
@@ -39,7 +43,7 @@ from plansmith.web.deps import CsrfChecked, PageSession, PageUser, settings_of
 from plansmith.web.pages import page_context, render
 
 router = APIRouter(include_in_schema=False)
-ACCEPT = ",".join(TABLE_SUFFIXES)
+ACCEPT = ",".join((*TABLE_SUFFIXES, ".xml"))
 MAX_FIELDS = 2000  # two per column of the mapping, and a few more
 
 
@@ -65,7 +69,7 @@ class Preview:
 
     kind: str
     digest: str
-    result: TableImport
+    result: TableImport | MspdiOutcome
     problem: ServiceError | None = None
 
 
@@ -134,8 +138,25 @@ def _table(form: ImportForm) -> Preview:
     return Preview("table", form.digest, result, unreadable_table(result))
 
 
+def _mspdi(form: ImportForm) -> Preview:
+    """MS Project XML: its fidelity report and date check, and its problems."""
+    outcome = read_mspdi_upload(io.BytesIO(form.data), form.filename)
+    problem = None
+    if not outcome.ok:
+        errors = sum(1 for d in outcome.diagnostics if d.is_error)
+        problem = Invalid(
+            f"{form.filename}: the file gives a plan with {errors} error(s)",
+            code="invalid_plan",
+            diagnostics=outcome.diagnostics,
+        )
+    return Preview("mspdi", form.digest, outcome, problem)
+
+
 # The file's suffix -> how the page reads it.
-READERS: dict[str, Callable[[ImportForm], Preview]] = dict.fromkeys(TABLE_SUFFIXES, _table)
+READERS: dict[str, Callable[[ImportForm], Preview]] = {
+    **dict.fromkeys(TABLE_SUFFIXES, _table),
+    ".xml": _mspdi,
+}
 
 
 def _preview(form: ImportForm) -> Preview:
@@ -153,6 +174,8 @@ def _preview(form: ImportForm) -> Preview:
 def _columns(preview: Preview) -> list[dict[str, Any]]:
     """Each column with its field and the field its header alone gives (sent back, so only
     a select the user changed counts as their mapping)."""
+    if not isinstance(preview.result, TableImport):
+        return []
     return [
         {
             "letter": column_letter(c.column),
@@ -212,11 +235,9 @@ async def create(request: Request, session: PageSession, user: PageUser) -> Resp
     form = await _form(request)
     try:
         shown = _preview(form)
-        if shown.problem is None and shown.kind == "table":
+        if shown.problem is None and shown.kind in ("table", "mspdi"):
             with session.begin_nested():  # a refusal leaves nothing behind (a new portfolio)
-                project = import_task_table(
-                    session, form.data, form.filename, _options(form), form.portfolio or None
-                )
+                project = _created(form, shown.kind, session)
                 grant(session, project.id, user.id, Role.OWNER)
             target = f"/projects/{project.key}"
             if request.headers.get("hx-request") == "true":
@@ -227,6 +248,13 @@ async def create(request: Request, session: PageSession, user: PageUser) -> Resp
         return _page(request, session, user, form, preview_now, exc, status_code=exc.status)
     status = shown.problem.status if shown.problem is not None else 422
     return _page(request, session, user, form, shown, status_code=status)
+
+
+def _created(form: ImportForm, kind: str, session: Session) -> t.Project:
+    portfolio = form.portfolio or None
+    if kind == "mspdi":
+        return import_mspdi_upload(session, form.data, form.filename, portfolio)[0]
+    return import_task_table(session, form.data, form.filename, _options(form), portfolio)
 
 
 def _safe_preview(form: ImportForm) -> Preview | None:
