@@ -3,10 +3,12 @@ then the project created with the file's baselines; a broken file shown with its
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from plansmith.services.mspdi import read_mspdi_upload
 from plansmith.storage.database import Database
 from tests.web.test_import_page import HTMX, _signed_in
 
@@ -56,3 +58,24 @@ def test_create_makes_the_project_and_a_broken_file_is_shown_with_its_line(
     page = client.get("/projects/baselines")
     assert page.status_code == 200
     assert "Task One" in page.text
+
+
+def test_the_reports_page_offers_the_plan_as_yaml_and_as_ms_project_xml(
+    database: Database, tmp_path: Path
+) -> None:
+    client = _signed_in(database, tmp_path)
+    data = (DATA / "task-links-project2010-mspdi.xml").read_bytes()
+    status, _, _ = _send(client, "/import", "links.xml", data)
+    assert status == 204
+    key = "task-links-project2010-mspdi"
+    page = client.get(f"/projects/{key}/reports")
+    assert f'href="/projects/{key}/export.xml"' in page.text
+    xml = client.get(f"/projects/{key}/export.xml")
+    assert xml.status_code == 200
+    assert xml.headers["content-type"].startswith("application/xml")
+    again = read_mspdi_upload(io.BytesIO(xml.content), "again.xml")
+    assert again.dates.compared == 16
+    assert again.dates.same
+    plan = client.get(f"/projects/{key}/export.yaml")
+    assert plan.text.startswith("project:")
+    assert client.get("/projects/nobody/export.xml").status_code == 404

@@ -27,9 +27,15 @@ from starlette.datastructures import FormData, UploadFile
 
 from plansmith.errors import Invalid, ServiceError, TooLarge
 from plansmith.io.task_table_columns import FIELDS, IGNORE, column_letter, detected_field
-from plansmith.services.access import Role, grant
-from plansmith.services.mspdi import MspdiOutcome, import_mspdi_upload, read_mspdi_upload
-from plansmith.services.portfolios import list_portfolios
+from plansmith.services.access import Action, Role, grant
+from plansmith.services.mspdi import (
+    MspdiOutcome,
+    export_mspdi_bytes,
+    import_mspdi_upload,
+    read_mspdi_upload,
+)
+from plansmith.services.portfolios import find_project, list_portfolios
+from plansmith.services.projects import export_plan_text
 from plansmith.services.task_import import (
     TABLE_SUFFIXES,
     TableImport,
@@ -262,3 +268,26 @@ def _safe_preview(form: ImportForm) -> Preview | None:
         return _preview(form)
     except ServiceError:
         return None
+
+
+@router.get("/projects/{key}/export.yaml")
+def export_yaml(key: str, session: PageSession, user: PageUser) -> Response:
+    """The plan file: what ``plansmith export`` writes."""
+    find_project(session, user, key, Action.READ_PLAN)
+    disposition = f'attachment; filename="{key}.yaml"'
+    return Response(
+        export_plan_text(session, key),
+        media_type="application/yaml",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+@router.get("/projects/{key}/export.xml")
+def export_mspdi(key: str, session: PageSession, user: PageUser) -> Response:
+    """MS Project XML with our schedule's dates and the project's baselines."""
+    find_project(session, user, key, Action.READ_PLAN)
+    data, _ = export_mspdi_bytes(session, key)
+    disposition = f'attachment; filename="{key}.xml"'
+    return Response(
+        data, media_type="application/xml", headers={"Content-Disposition": disposition}
+    )
