@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic, error
@@ -113,7 +113,7 @@ def store_plan(
         session.add(
             t.Actual(
                 project_id=project.id,
-                task_id=tasks[actual.task].id,
+                task_id=tasks[actual.task],
                 resource_id=resources[actual.resource].id if actual.resource else None,
                 day=actual.date,
                 position=position,
@@ -188,61 +188,78 @@ def resource_document(row: t.Resource) -> dict[str, Any]:
     return {"id": row.key, **row.spec}
 
 
-def _store_tasks(session: Session, project: t.Project, specs: list[TaskSpec]) -> dict[str, t.Task]:
-    rows: dict[str, t.Task] = {}
-
-    def add(children: list[TaskSpec], parent: t.Task | None) -> None:
-        for position, spec in enumerate(children):
-            row = t.Task(
-                project_id=project.id,
-                parent_id=parent.id if parent is not None else None,
-                key=spec.id,
-                position=position,
-                name=spec.name,
-                spec=task_spec_document(spec),
-            )
-            session.add(row)
-            session.flush()
-            rows[spec.id] = row
-            add(spec.children or [], row)
-
-    add(specs, None)
-    return rows
+def _store_tasks(session: Session, project: t.Project, specs: list[TaskSpec]) -> dict[str, int]:
+    """Task ids by key, inserted one outline level at a time: each level is one bulk INSERT
+    ... RETURNING, and the next level then knows its parents' ids. (Row by row, with a flush
+    per task, storing a 20,000-task plan took seconds.)"""
+    ids: dict[str, int] = {}
+    level: list[tuple[TaskSpec, int | None, int]] = [
+        (spec, None, position) for position, spec in enumerate(specs)
+    ]
+    while level:
+        rows = [
+            {
+                "project_id": project.id,
+                "parent_id": parent,
+                "key": spec.id,
+                "position": position,
+                "name": spec.name,
+                "spec": task_spec_document(spec),
+            }
+            for spec, parent, position in level
+        ]
+        inserted = session.scalars(
+            insert(t.Task).returning(t.Task.id, sort_by_parameter_order=True), rows
+        ).all()
+        ids.update({spec.id: row_id for (spec, _, _), row_id in zip(level, inserted, strict=True)})
+        level = [
+            (kid, row_id, position)
+            for (spec, _, _), row_id in zip(level, inserted, strict=True)
+            for position, kid in enumerate(spec.children or [])
+        ]
+    return ids
 
 
 def _store_links(
     session: Session,
     project: t.Project,
     specs: list[TaskSpec],
-    tasks: dict[str, t.Task],
+    tasks: dict[str, int],
     resources: dict[str, t.Resource],
 ) -> None:
+    """Dependencies and assignments in two bulk INSERTs."""
+    links: list[dict[str, Any]] = []
+    assignments: list[dict[str, Any]] = []
     for spec in _walk(specs):
         task = tasks[spec.id]
-        links = [(key, "FS", "0") for key in spec.after] + [
+        pairs = [(key, "FS", "0") for key in spec.after] + [
             (d.task, d.type, str(d.lag)) for d in spec.depends
         ]
-        for position, (key, kind, lag) in enumerate(links):
-            session.add(
-                t.Dependency(
-                    project_id=project.id,
-                    task_id=task.id,
-                    predecessor_id=tasks[key].id,
-                    type=kind,
-                    lag=lag,
-                    position=position,
-                )
-            )
-        for position, assign in enumerate(spec.assign):
-            session.add(
-                t.Assignment(
-                    project_id=project.id,
-                    task_id=task.id,
-                    resource_id=resources[assign.resource].id,
-                    units=str(assign.units),
-                    position=position,
-                )
-            )
+        links.extend(
+            {
+                "project_id": project.id,
+                "task_id": task,
+                "predecessor_id": tasks[key],
+                "type": kind,
+                "lag": lag,
+                "position": position,
+            }
+            for position, (key, kind, lag) in enumerate(pairs)
+        )
+        assignments.extend(
+            {
+                "project_id": project.id,
+                "task_id": task,
+                "resource_id": resources[assign.resource].id,
+                "units": str(assign.units),
+                "position": position,
+            }
+            for position, assign in enumerate(spec.assign)
+        )
+    if links:
+        session.execute(insert(t.Dependency), links)
+    if assignments:
+        session.execute(insert(t.Assignment), assignments)
 
 
 def _walk(specs: list[TaskSpec]) -> Iterable[TaskSpec]:
