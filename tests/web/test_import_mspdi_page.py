@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 
 from plansmith.services.mspdi import read_mspdi_upload
 from plansmith.storage.database import Database
+from tests.unit.io.test_mspdi_mpxj import mpx_file, needs_java
 from tests.web.test_import_page import HTMX, _signed_in
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mspdi"
+__all__ = ["mpx_file"]  # the fixture, shared with the MPXJ tests
 
 
 def _send(client: TestClient, url: str, name: str, data: bytes) -> tuple[int, str, dict[str, str]]:
@@ -79,3 +81,16 @@ def test_the_reports_page_offers_the_plan_as_yaml_and_as_ms_project_xml(
     plan = client.get(f"/projects/{key}/export.yaml")
     assert plan.text.startswith("project:")
     assert client.get("/projects/nobody/export.xml").status_code == 404
+
+
+@needs_java
+def test_an_mpx_file_is_previewed_and_created_through_mpxj(
+    database: Database, tmp_path: Path, mpx_file: Path
+) -> None:
+    client = _signed_in(database, tmp_path)
+    status, html, _ = _send(client, "/import/preview", "links.mpx", mpx_file.read_bytes())
+    assert status == 200, html
+    assert 'data-same="true"' in html
+    status, html, headers = _send(client, "/import", "links.mpx", mpx_file.read_bytes())
+    assert status == 204, html
+    assert client.get(headers["hx-redirect"]).status_code == 200

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from plansmith.cli.output import cannot_write
 from plansmith.cli.render import print_diagnostics
+from plansmith.io.mspdi.mpxj import MPXJ_SUFFIXES
 from plansmith.io.table_source import TABLE_SUFFIXES
 from plansmith.io.task_table import TableOptions
 from plansmith.io.task_table_columns import IGNORE, column_letter
@@ -102,8 +103,9 @@ def convert(
         Path,
         typer.Argument(
             metavar="FILE",
-            help="The file to convert: a task table (.csv, .xlsx) or MS Project XML (.xml) "
-            "into a plan; a plan (.yaml) into MS Project XML (-o FILE.xml).",
+            help="The file to convert: a task table (.csv, .xlsx), MS Project XML (.xml) or, "
+            "with the mpxj extra, .mpp, .xer and .mpx into a plan; a plan (.yaml) into MS "
+            "Project XML (-o FILE.xml).",
             show_default=False,
         ),
     ],
@@ -218,6 +220,6 @@ def _convert_plan(request: Conversion) -> None:
 # File suffix -> the converter for that format.
 CONVERTERS: dict[str, Callable[[Conversion], None]] = {
     **dict.fromkeys(TABLE_SUFFIXES, _convert_table),
-    ".xml": _convert_mspdi,
+    **dict.fromkeys((".xml", *MPXJ_SUFFIXES), _convert_mspdi),
     **dict.fromkeys((".yaml", ".yml"), _convert_plan),
 }

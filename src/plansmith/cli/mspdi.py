@@ -89,8 +89,10 @@ def print_fidelity(console: Console, outcome: MspdiOutcome, *, full: bool) -> No
     if not dates.scheduled:
         console.print(f"Dates not compared: {dates.reason}.", markup=False)
     elif dates.same:
+        day = " (to the day: the file keeps no times)" if dates.by_day else ""
         console.print(
-            f"Dates: all {dates.compared} tasks start and finish as in the file.", markup=False
+            f"Dates: all {dates.compared} tasks start and finish as in the file{day}.",
+            markup=False,
         )
     else:
         console.print(

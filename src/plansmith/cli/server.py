@@ -25,6 +25,7 @@ from rich.console import Console
 from plansmith.cli.convert import MapOpt, ProjectNameOpt, StartOpt, table_options
 from plansmith.cli.output import cannot_write
 from plansmith.cli.render import print_diagnostics
+from plansmith.io.mspdi.mpxj import MPXJ_SUFFIXES
 
 if TYPE_CHECKING:
     from plansmith.config import Settings
@@ -181,7 +182,7 @@ def import_plan(
         try:
             if table is not None:
                 project = import_task_table_file(database, plan, table, portfolio)
-            elif plan.suffix.lower() == ".xml":
+            elif plan.suffix.lower() in (".xml", *MPXJ_SUFFIXES):
                 project = _import_mspdi(database, plan, portfolio)
             else:
                 project = import_plan_file(database, plan, portfolio)

@@ -18,10 +18,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, has_errors
+from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, error, has_errors
 from plansmith.errors import Invalid
 from plansmith.io.baselines import Baseline, baseline_from_json, baseline_to_json
 from plansmith.io.mspdi.fidelity import DateCheck, Fate, Fidelity, compare_dates
+from plansmith.io.mspdi.mpxj import (
+    MPXJ_SUFFIXES,
+    MpxjUnavailable,
+    MpxjUnreadable,
+    mspdi_via_mpxj,
+)
 from plansmith.io.mspdi.plan_shape import follow_project_calendar
 from plansmith.io.mspdi.read import MspdiImport, read_mspdi, read_mspdi_file
 from plansmith.io.mspdi.write import write_mspdi
@@ -71,7 +77,19 @@ class MspdiOutcome:
 
 
 def read_mspdi_plan(path: Path) -> MspdiOutcome:
-    return _checked(read_mspdi_file(path))
+    """An MS Project XML file, or (with the mpxj extra) an .mpp, .xer or .mpx file converted to
+    MS Project XML by MPXJ first; problems in a converted file are located in that XML."""
+    if path.suffix.lower() not in MPXJ_SUFFIXES:
+        return _checked(read_mspdi_file(path))
+    label = f"{path.name} (as MPXJ converted it)"
+    try:
+        data = mspdi_via_mpxj(path)
+    except (MpxjUnavailable, MpxjUnreadable, OSError) as exc:
+        code = "mpxj_unavailable" if isinstance(exc, MpxjUnavailable) else "mpxj_unreadable"
+        imported = MspdiImport(str(path), None, Fidelity())
+        problem = error(code, str(exc)).at(SourceLocation(str(path), 1, 1))
+        return MspdiOutcome(imported, None, (problem,), _NOT_SCHEDULED)
+    return _checked(read_mspdi(io.BytesIO(data), label))
 
 
 def read_mspdi_upload(handle: IO[bytes], filename: str) -> MspdiOutcome:
@@ -161,7 +179,7 @@ def import_mspdi_file(
     outcome = read_mspdi_plan(path)
     _accepted(outcome)
     with database.transaction() as session:
-        return _stored(session, outcome, portfolio_key), outcome
+        return store_mspdi(session, outcome, portfolio_key), outcome
 
 
 def import_mspdi_upload(
@@ -169,10 +187,10 @@ def import_mspdi_upload(
 ) -> tuple[t.Project, MspdiOutcome]:
     """An uploaded file as a new project in the caller's transaction, or :class:`Invalid`."""
     outcome = read_mspdi_upload(io.BytesIO(data), filename)
-    return _stored(session, outcome, portfolio_key), outcome
+    return store_mspdi(session, outcome, portfolio_key), outcome
 
 
-def _stored(session: Session, outcome: MspdiOutcome, portfolio_key: str | None) -> t.Project:
+def store_mspdi(session: Session, outcome: MspdiOutcome, portfolio_key: str | None) -> t.Project:
     """The project, with the file's baselines saved as the project's own."""
     project = store_checked(session, _accepted(outcome), portfolio_key)
     for baseline in outcome.imported.baselines:

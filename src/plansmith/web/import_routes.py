@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,13 +27,15 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from plansmith.errors import Invalid, ServiceError, TooLarge
+from plansmith.io.mspdi.mpxj import MPXJ_SUFFIXES
 from plansmith.io.task_table_columns import FIELDS, IGNORE, column_letter, detected_field
 from plansmith.services.access import Action, Role, grant
 from plansmith.services.mspdi import (
     MspdiOutcome,
     export_mspdi_bytes,
-    import_mspdi_upload,
+    read_mspdi_plan,
     read_mspdi_upload,
+    store_mspdi,
 )
 from plansmith.services.portfolios import find_project, list_portfolios
 from plansmith.services.projects import export_plan_text
@@ -49,7 +52,7 @@ from plansmith.web.deps import CsrfChecked, PageSession, PageUser, settings_of
 from plansmith.web.pages import page_context, render
 
 router = APIRouter(include_in_schema=False)
-ACCEPT = ",".join((*TABLE_SUFFIXES, ".xml"))
+ACCEPT = ",".join((*TABLE_SUFFIXES, ".xml", *MPXJ_SUFFIXES))
 MAX_FIELDS = 2000  # two per column of the mapping, and a few more
 
 
@@ -145,8 +148,15 @@ def _table(form: ImportForm) -> Preview:
 
 
 def _mspdi(form: ImportForm) -> Preview:
-    """MS Project XML: its fidelity report and date check, and its problems."""
-    outcome = read_mspdi_upload(io.BytesIO(form.data), form.filename)
+    """MS Project XML (or a file MPXJ converts to it): its fidelity report and date check,
+    and its problems."""
+    if Path(form.filename).suffix.lower() in MPXJ_SUFFIXES:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / form.filename
+            path.write_bytes(form.data)
+            outcome = read_mspdi_plan(path)
+    else:
+        outcome = read_mspdi_upload(io.BytesIO(form.data), form.filename)
     problem = None
     if not outcome.ok:
         errors = sum(1 for d in outcome.diagnostics if d.is_error)
@@ -161,7 +171,7 @@ def _mspdi(form: ImportForm) -> Preview:
 # The file's suffix -> how the page reads it.
 READERS: dict[str, Callable[[ImportForm], Preview]] = {
     **dict.fromkeys(TABLE_SUFFIXES, _table),
-    ".xml": _mspdi,
+    **dict.fromkeys((".xml", *MPXJ_SUFFIXES), _mspdi),
 }
 
 
@@ -243,7 +253,7 @@ async def create(request: Request, session: PageSession, user: PageUser) -> Resp
         shown = _preview(form)
         if shown.problem is None and shown.kind in ("table", "mspdi"):
             with session.begin_nested():  # a refusal leaves nothing behind (a new portfolio)
-                project = _created(form, shown.kind, session)
+                project = _created(form, shown, session)
                 grant(session, project.id, user.id, Role.OWNER)
             target = f"/projects/{project.key}"
             if request.headers.get("hx-request") == "true":
@@ -256,10 +266,10 @@ async def create(request: Request, session: PageSession, user: PageUser) -> Resp
     return _page(request, session, user, form, shown, status_code=status)
 
 
-def _created(form: ImportForm, kind: str, session: Session) -> t.Project:
+def _created(form: ImportForm, shown: Preview, session: Session) -> t.Project:
     portfolio = form.portfolio or None
-    if kind == "mspdi":
-        return import_mspdi_upload(session, form.data, form.filename, portfolio)[0]
+    if isinstance(shown.result, MspdiOutcome):
+        return store_mspdi(session, shown.result, portfolio)
     return import_task_table(session, form.data, form.filename, _options(form), portfolio)
 
 

@@ -298,6 +298,7 @@ class DateCheck:
     differences: tuple[DateDifference, ...]
     scheduled: bool = True
     reason: str = ""
+    by_day: bool = False  # the file's dates carry no times (an MPX file's, say)
 
     @property
     def same(self) -> bool:
@@ -308,6 +309,7 @@ class DateCheck:
             "scheduled": self.scheduled,
             "reason": self.reason,
             "compared": self.compared,
+            "resolution": "day" if self.by_day else "minute",
             "same": self.same,
             "differences": [d.to_json() for d in self.differences],
         }
@@ -317,14 +319,22 @@ def compare_dates(
     file_tasks: dict[str, tuple[int, str, datetime | None, datetime | None]],
     scheduled: dict[str, tuple[datetime, datetime]],
 ) -> DateCheck:
-    """Task by task, the file's start and finish against ours, to the minute."""
+    """Task by task, the file's start and finish against ours, to the minute; by the day when
+    no date in the file has a time of day (formats such as MPX keep days only)."""
+    known = [
+        (task_id, line, name, start, finish, scheduled[task_id])
+        for task_id, (line, name, start, finish) in file_tasks.items()
+        if task_id in scheduled and start is not None and finish is not None
+    ]
+    by_day = bool(known) and all(
+        (d.hour, d.minute) == (0, 0) for _, _, _, start, finish, _ in known for d in (start, finish)
+    )
     differences = []
-    compared = 0
-    for task_id, (line, name, start, finish) in file_tasks.items():
-        ours = scheduled.get(task_id)
-        if ours is None or start is None or finish is None:
-            continue
-        compared += 1
-        if (start, finish) != ours:
+    for task_id, line, name, start, finish, ours in known:
+        if by_day:
+            same = (start.date(), finish.date()) == (ours[0].date(), ours[1].date())
+        else:
+            same = (start, finish) == ours
+        if not same:
             differences.append(DateDifference(task_id, name, line, start, finish, *ours))
-    return DateCheck(compared, tuple(differences))
+    return DateCheck(len(known), tuple(differences), by_day=by_day)

@@ -337,6 +337,54 @@
     true,
   );
 
+  // Touch and pen: frappe-gantt drags with mouse events only, and a finger moving over a bar
+  // makes no mouse events (the browser scrolls instead). A finger on a bar that may move is
+  // handed to frappe-gantt as the mouse events it knows, at the same points, on the element
+  // touched; the touch is kept from scrolling the chart (touchstart cancelled; plan.css's
+  // touch-action for pens), so a tap's click is ours to make too: it selects the task.
+  const pointing = { id: null, target: null, moved: false };
+  const MOVABLE = "#gantt .bar-wrapper:not(.locked)";
+
+  document.addEventListener(
+    "touchstart",
+    (event) => {
+      if (event.target.closest?.(MOVABLE)) event.preventDefault();
+    },
+    { passive: false },
+  );
+
+  function asMouse(type, event, target) {
+    const init = { bubbles: true, cancelable: true, view: window, button: 0, buttons: type === "mouseup" ? 0 : 1 };
+    for (const key of ["clientX", "clientY", "screenX", "screenY"]) init[key] = event[key];
+    target.dispatchEvent(new MouseEvent(type, init));
+  }
+
+  document.addEventListener("pointerdown", (event) => {
+    if (event.pointerType === "mouse" || pointing.id !== null) return;
+    const target = event.target.closest?.(MOVABLE) ? event.target : null;
+    if (!target) return;
+    event.preventDefault(); // no compatibility mouse events after it: we make our own
+    target.setPointerCapture?.(event.pointerId);
+    Object.assign(pointing, { id: event.pointerId, target, moved: false });
+    asMouse("mousedown", event, target);
+  });
+
+  document.addEventListener("pointermove", (event) => {
+    if (event.pointerId !== pointing.id) return;
+    pointing.moved = true;
+    asMouse("mousemove", event, pointing.target);
+  });
+
+  function release(event) {
+    if (event.pointerId !== pointing.id) return;
+    const { target, moved } = pointing;
+    Object.assign(pointing, { id: null, target: null, moved: false });
+    asMouse("mouseup", event, target);
+    if (!moved && event.type === "pointerup") asMouse("click", event, target);
+  }
+  document.addEventListener("pointerup", release);
+  document.addEventListener("pointercancel", release);
+
   // The chart --------------------------------------------------------------------------------
 
   // frappe-gantt's Bar and Arrow classes are not exported: taken from the first of each it
@@ -814,6 +862,7 @@
 
   function save(key) {
     const gantt = state.gantt;
+    gantt.hide_popup(); // frappe-gantt opens it on the release that ended the drag
     const bar = gantt.barIndex.get(key);
     const plan = bar.task.plan;
     if (!plan.flags.includes("d")) return build(true);
@@ -903,6 +952,7 @@
         touched.add(arrow);
       }
       old.group.remove();
+      old.$date_highlight?.remove(); // its dates' mark in the chart's header
       gantt.bars[gantt.bars.indexOf(old)] = fresh;
       gantt.barIndex.set(task.id, fresh);
       decorateBar(gantt, fresh, false); // the baseline did not move
