@@ -211,3 +211,62 @@ def test_a_viewer_cannot_change_the_plan(viewer_page: Page, server: Any) -> None
     assert page.locator(f'#wbs tbody tr[data-task="{task}"]').get_attribute("data-version") == (
         version
     )
+
+
+def test_drag_a_gantt_bar_with_a_finger(
+    browser: Any, server: Any, signed_in_states: dict[str, Any]
+) -> None:
+    """A tablet: touch events only (Chromium's touch emulation, real touch input through the
+    DevTools protocol), no mouse. The bar moves with the finger and the move is saved."""
+    from playwright.sync_api import expect
+
+    key = server.import_plan(PLAN.format(key=_key("web-touch")))
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": 1366, "height": 900},
+        storage_state=signed_in_states[server.admin],
+        has_touch=True,
+        locale="en-GB",
+        timezone_id="UTC",
+    )
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        _plan_page(page, key)
+        row = page.locator('#wbs tbody tr[data-task="build"]')
+        before, version = _cells(row), row.get_attribute("data-version")
+        bar = page.locator('#gantt .bar-wrapper[data-id="build"] .bar')
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        touch = context.new_cdp_session(page)
+        scrolled = page.evaluate("() => document.querySelector('.gantt-container').scrollLeft")
+
+        def finger(kind: str, at: float | None) -> None:
+            points = [] if at is None else [{"x": at, "y": y}]
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        with page.expect_response(f"**/projects/{key}/tasks/build/dates") as saved:
+            finger("touchStart", x)
+            for step in range(1, 11):
+                finger("touchMove", x + 150 * step / 10)
+            finger("touchEnd", None)
+        assert saved.value.status == 200
+        expect(row).not_to_have_attribute("data-version", version or "")
+        after = _cells(_row(page, "Build"))
+        assert after[3] > before[3], (before, after)
+        assert after[2] == before[2] == "5d"  # moved, not stretched
+        assert _cells(_row(page, "Ship"))[3] == after[4]  # rescheduled
+        # the finger moved the bar, not the chart
+        assert page.evaluate("() => document.querySelector('.gantt-container').scrollLeft") == (
+            scrolled
+        )
+
+        page.reload()
+        page.locator("#gantt .bar-wrapper").first.wait_for()
+        assert _cells(_row(page, "Build")) == after
+        assert not errors, errors
+    finally:
+        context.close()
