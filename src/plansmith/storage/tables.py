@@ -337,3 +337,8 @@ class AuditEntry(Base):
     field: Mapped[str | None] = mapped_column(String(100))
     old: Mapped[Any] = mapped_column(JSON, nullable=True)
     new: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+# The stakeholder register, the communication plan and its deliveries live in a module of their
+# own; imported here so that the metadata (and Alembic's autogenerate) sees them.
+import plansmith.storage.tables_comms  # noqa: E402, F401
