@@ -107,9 +107,20 @@ def test_a_dragged_bar_is_patched_in_exactly_as_a_fresh_read_gives(site: Site) -
     assert _cells(page.text, "build")[3:5] == ["2027-03-15", "2027-03-19"]
 
 
+def _key(site: Site) -> plan_cache.Key:
+    with site.database.transaction(write=False) as session:
+        project = session.scalar(select(t.Project).where(t.Project.key == "web-plan"))
+        assert project is not None
+        return plan_cache.plan_key(session, project)
+
+
 def test_consecutive_drags_each_start_from_the_last(site: Site) -> None:
+    keys = []
     for start, end in (("2027-03-15", "2027-03-19"), ("2027-03-22", "2027-03-26")):
         assert drag(site, "build", start, end).status_code == 200
+        keys.append(_key(site))
+    assert plan_cache.peek(keys[1]) is not None
+    assert plan_cache.peek(keys[0]) is None  # one revision kept per plan: the latest
     shrunk = drag(site, "docs", "2027-03-01", "2027-03-01")
     assert shrunk.status_code == 200
     plan_cache.clear()  # what a fresh process would read

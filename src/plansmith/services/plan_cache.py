@@ -37,7 +37,8 @@ from plansmith.services.planning import PlanOutcome, schedule_plan
 from plansmith.storage import tables as t
 from plansmith.storage.plans import stored_document
 
-# A few plans per process: a plan of 2,000 tasks scheduled is some tens of MB.
+# A few plans per process, the latest revision of each: a plan of 2,000 tasks scheduled, with
+# its page's rows, is some tens of MB.
 CAPACITY = 8
 PENDING = "plansmith.plan_cache.pending"
 
@@ -115,9 +116,15 @@ def _promote(session: Session) -> None:
     if not pending:
         return
     with _lock:
-        for key, value in pending.items():
+        for key, value in sorted(pending.items(), key=lambda item: item[0][3]):
+            # One revision per plan: an older one is not asked for again once a newer one is
+            # committed (a reader still at it recomputes it); a newer one is not pushed out.
+            same = [k for k in _cache if k[:3] == key[:3]]
+            if any(k[3] > key[3] for k in same):
+                continue
+            for k in same:
+                del _cache[k]
             _cache[key] = value
-            _cache.move_to_end(key)
         while len(_cache) > CAPACITY:
             _cache.popitem(last=False)
 
