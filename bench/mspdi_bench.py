@@ -42,19 +42,27 @@ def _write_file(tasks: int, seed: int, folder: Path) -> Path:
     return xml
 
 
-def _read_once(xml: str) -> None:
-    """One import in this process: print the stages' seconds and the peak memory as JSON."""
+def _read_once(xml: str, traced: bool) -> None:
+    """One import in this process: print its seconds and peak memory as JSON. ``traced``
+    measures the Python heap's peak during the import with tracemalloc (slower, so a run of
+    its own)."""
+    import tracemalloc
+
     from plansmith.services.mspdi import read_mspdi_plan
 
+    if traced:
+        tracemalloc.start()
     begin = time.perf_counter()
     outcome = read_mspdi_plan(Path(xml))
     seconds = time.perf_counter() - begin
+    heap_mib = tracemalloc.get_traced_memory()[1] / 2**20 if traced else 0.0
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "peak_mib": peak_mib,
+                "heap_mib": heap_mib,
                 "ok": outcome.ok,
                 "compared": outcome.dates.compared,
                 "differences": len(outcome.dates.differences),
@@ -79,9 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--read-once", help=argparse.SUPPRESS)
+    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.read_once:
-        _read_once(args.read_once)
+        _read_once(args.read_once, args.traced)
         return
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -106,6 +115,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{runs[0]['compared']} tasks compared, {runs[0]['differences']} differences"
         )
         print(f"peak memory: {peak:.0f} MiB (the modules alone: {_baseline_mib():.0f} MiB)")
+        done = subprocess.run(
+            [sys.executable, __file__, "--read-once", str(xml), "--traced"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        heap = json.loads(done.stdout)["heap_mib"]
+        print(f"Python heap at its peak during the import (tracemalloc): {heap:.0f} MiB")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PLANSMITH_")}
         env |= {
             "PLANSMITH_DATA_DIR": folder,
