@@ -26,6 +26,7 @@ from plansmith.services.instance import (
     restore,
 )
 from plansmith.storage import tables as t
+from plansmith.storage import tables_meetings as m
 from plansmith.storage.database import Database, schema_state, upgrade
 
 WHEN = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -123,7 +124,52 @@ def _seed(database: Database, tmp_path: Path) -> list[str]:
                 ),
             ]
         )
+        _seed_meetings(session, project, admin)
     return [password, plaintext]
+
+
+def _seed_meetings(session: Any, project: t.Project, admin: t.User) -> None:
+    """A meeting series with an occurrence, an invitee, a decision, an action item and a
+    calendar feed: meeting times are wall-clock times without a zone, and must come back as
+    they were on either backend, never shifted to UTC."""
+    series = m.MeetingSeries(
+        project_id=project.id,
+        key="weekly",
+        title="Weekly",
+        kind="weekly",
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        first_start=datetime(2027, 3, 1, 9, 30),
+        organizer_id=admin.id,
+        created_at=WHEN,
+    )
+    session.add(series)
+    session.flush()
+    held = m.MeetingOccurrence(
+        project_id=project.id,
+        series_id=series.id,
+        starts_at=datetime(2027, 3, 8, 10, 0),
+        recurrence_id=datetime(2027, 3, 8, 9, 30),
+        minutes="Agreed.",
+    )
+    session.add(held)
+    session.flush()
+    session.add_all(
+        [
+            m.MeetingAttendee(series_id=series.id, user_id=admin.id, email=admin.email),
+            m.Decision(
+                project_id=project.id, occurrence_id=held.id, day=date(2027, 3, 8), title="Go"
+            ),
+            m.ActionItem(
+                project_id=project.id, occurrence_id=held.id, text="Book rooms", created_at=WHEN
+            ),
+            m.CalendarFeed(
+                user_id=admin.id,
+                token_hash="1" * 64,
+                created_at=WHEN,
+                expires_at=WHEN + timedelta(days=365),
+            ),
+        ]
+    )
 
 
 def _without_stamp(document: dict[str, Any]) -> dict[str, Any]:
@@ -348,3 +394,19 @@ def test_a_file_that_is_not_json_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Invalid) as missing:
         read_backup(tmp_path / "missing.json")
     assert missing.value.code == "invalid_backup"
+
+
+def test_meeting_times_keep_their_wall_clock(
+    database: Database, fresh_database: Database, secrets_given: list[str]
+) -> None:
+    with fresh_database.transaction() as session:
+        restore(session, json.loads(backup_bytes(_backup(database))))
+    [row] = _backup(fresh_database)["tables"]["meeting_occurrences"]
+    assert (row["starts_at"], row["recurrence_id"]) == (
+        "2027-03-08T10:00:00",
+        "2027-03-08T09:30:00",
+    )
+    with fresh_database.transaction() as session:
+        held = session.scalar(select(m.MeetingOccurrence))
+        assert held is not None
+        assert held.starts_at == datetime(2027, 3, 8, 10, 0)

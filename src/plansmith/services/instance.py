@@ -145,11 +145,19 @@ def _is_moment(kind: Any) -> bool:
     return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
 
 
+def _is_wall_clock(kind: Any) -> bool:
+    """A date-time column without a zone (meeting times: the project's zone holds them), kept
+    as it is, never shifted to UTC."""
+    return isinstance(kind, DateTime) and not kind.timezone
+
+
 def _encoded(table: Table, row: Any) -> Row:
     out: Row = {}
     for column in table.columns:
         value = row[column]
-        if value is not None and _is_moment(column.type):
+        if value is not None and _is_wall_clock(column.type):
+            value = value.replace(tzinfo=None).isoformat()
+        elif value is not None and _is_moment(column.type):
             aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             value = aware.astimezone(UTC).isoformat()
         elif value is not None and isinstance(column.type, Date):
@@ -171,7 +179,9 @@ def _decoded(table: Table, row: Any) -> Row:
         if value is None:
             continue  # the database itself refuses a missing value where one is required
         try:
-            if _is_moment(column.type):
+            if _is_wall_clock(column.type):
+                out[column.name] = datetime.fromisoformat(value).replace(tzinfo=None)
+            elif _is_moment(column.type):
                 moment = datetime.fromisoformat(value)
                 out[column.name] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             elif isinstance(column.type, Date):

@@ -341,4 +341,8 @@ class AuditEntry(Base):
 
 # The stakeholder register, the communication plan and its deliveries live in a module of their
 # own; imported here so that the metadata (and Alembic's autogenerate) sees them.
-import plansmith.storage.tables_comms  # noqa: E402, F401
+import plansmith.storage.tables_comms  # noqa: E402
+
+# Meetings, decisions, action items and calendar feeds live in a module of their own; imported
+# here so that the metadata (and Alembic's autogenerate) sees them wherever tables are used.
+import plansmith.storage.tables_meetings  # noqa: E402, F401
