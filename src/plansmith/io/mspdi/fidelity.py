@@ -43,178 +43,54 @@ class FieldFate:
         }
 
 
-# Figures MS Project derives from the plan; our engines compute their own.
+def _names(text: str) -> set[str]:
+    return set(text.split())
+
+
+# Figures MS Project derives from the plan; our engines compute their own. Costs, work and
+# earned value are derived for tasks, resources and assignments alike.
+_DERIVED = _names("""
+ACWP ActualCost ActualOvertimeCost ActualOvertimeWork ActualWork BCWP BCWS CV Cost CostVariance
+OvertimeCost OvertimeWork PercentWorkComplete RegularWork RemainingCost RemainingOvertimeCost
+RemainingOvertimeWork RemainingWork SV TimephasedData Work WorkVariance
+""")
 RECOMPUTED = {
     "Task": {
-        "Start",
-        "Finish",
-        "EarlyStart",
-        "EarlyFinish",
-        "LateStart",
-        "LateFinish",
-        "TotalSlack",
-        "FreeSlack",
-        "StartSlack",
-        "FinishSlack",
-        "Critical",
-        "Cost",
-        "ActualCost",
-        "RemainingCost",
-        "BCWS",
-        "BCWP",
-        "ACWP",
-        "CV",
-        "SV",
-        "StartVariance",
-        "FinishVariance",
-        "DurationVariance",
-        "WorkVariance",
-        "CostVariance",
-        "ActualDuration",
-        "ActualWork",
-        "RemainingWork",
-        "RegularWork",
-        "PercentWorkComplete",
-        "OverAllocated",
-        "OvertimeCost",
-        "OvertimeWork",
-        "ActualOvertimeCost",
-        "ActualOvertimeWork",
-        "RemainingOvertimeCost",
-        "RemainingOvertimeWork",
-        "Work",
-        "PreLeveledStart",
-        "PreLeveledFinish",
-        "Resume",
-        "Stop",
-        "EAC",
-        "VAC",
-        "ID",
-        "WBS",
-        "OutlineNumber",
-        "Summary",
-        "TimephasedData",
-        "ManualStart",
-        "ManualFinish",
-        "ManualDuration",
+        *_DERIVED,
+        *_names("""
+ActualDuration Critical DurationVariance EAC EarlyFinish EarlyStart Finish FinishSlack
+FinishVariance FreeSlack ID LateFinish LateStart ManualDuration ManualFinish ManualStart
+OutlineNumber OverAllocated PreLeveledFinish PreLeveledStart Resume Start StartSlack
+StartVariance Stop Summary TotalSlack VAC WBS
+"""),
     },
     "Resource": {
-        "ACWP",
-        "ActualCost",
-        "ActualOvertimeCost",
-        "ActualOvertimeWork",
-        "ActualWork",
-        "BCWP",
-        "BCWS",
-        "CV",
-        "Cost",
-        "CostVariance",
-        "OverAllocated",
-        "OvertimeCost",
-        "OvertimeWork",
-        "PeakUnits",
-        "PercentWorkComplete",
-        "RegularWork",
-        "RemainingCost",
-        "RemainingOvertimeCost",
-        "RemainingOvertimeWork",
-        "RemainingWork",
-        "SV",
-        "Work",
-        "WorkVariance",
-        "ID",
-        "TimephasedData",
+        *_DERIVED,
+        *_names("""
+ID OverAllocated PeakUnits
+"""),
     },
     "Assignment": {
-        "ACWP",
-        "ActualCost",
-        "ActualFinish",
-        "ActualOvertimeCost",
-        "ActualOvertimeWork",
-        "ActualStart",
-        "ActualWork",
-        "BCWP",
-        "BCWS",
-        "CV",
-        "Cost",
-        "CostVariance",
-        "Finish",
-        "FinishVariance",
-        "Overallocated",
-        "OvertimeCost",
-        "OvertimeWork",
-        "PercentWorkComplete",
-        "RegularWork",
-        "RemainingCost",
-        "RemainingOvertimeCost",
-        "RemainingOvertimeWork",
-        "RemainingWork",
-        "Start",
-        "StartVariance",
-        "VAC",
-        "Work",
-        "WorkVariance",
-        "Milestone",
-        "TimephasedData",
-        "SV",
-        "Resume",
-        "Stop",
+        *_DERIVED,
+        *_names("""
+ActualFinish ActualStart Finish FinishVariance Milestone Overallocated Resume Start
+StartVariance Stop VAC
+"""),
     },
 }
 # Bookkeeping that carries no planning information.
-IGNORED = {
-    "GUID",
-    "CreateDate",
-    "CreationDate",
-    "IsPublished",
-    "HideBar",
-    "Rollup",
-    "Estimated",
-    "LevelAssignments",
-    "LevelingCanSplit",
-    "LevelingDelayFormat",
-    "IgnoreResourceCalendar",
-    "EarnedValueMethod",
-    "CommitmentType",
-    "IsSubproject",
-    "IsSubprojectReadOnly",
-    "ExternalTask",
-    "Recurring",
-    "Active",
-    "FreeformDurationFormat",
-    "IsNull",
-    "UID",
-    "OutlineLevel",
-    "EffortDriven",
-    "Type",
-    "DurationFormat",
-    "CanLevel",
-    "AccrueAt",
-    "WorkGroup",
-    "IsEnterprise",
-    "IsGeneric",
-    "IsInactive",
-    "CalculateCostsFromUnits",
-    "ResponsePending",
-    "Confirmed",
-    "UpdateNeeded",
-    "HasFixedRateUnits",
-    "CostRateTable",
-    "LevelingDelay",
-    "Delay",
-    "StandardRateFormat",
-    "OvertimeRateFormat",
-    "Initials",
-    "IsCostResource",
-    "IsBudget",
-    "ExtendedAttribute",
-    "Code",
-    "Group",
-    "PhoneticAlias",
-    "Hyperlink",
-    "HyperlinkAddress",
-    "HyperlinkSubAddress",
-}
+IGNORED = _names(
+    """
+AccrueAt Active CalculateCostsFromUnits CanLevel CommitmentType Confirmed CostRateTable
+CreateDate CreationDate Delay DurationFormat EarnedValueMethod EffortDriven Estimated
+ExtendedAttribute ExternalTask FreeformDurationFormat GUID HasFixedRateUnits HideBar
+Hyperlink HyperlinkAddress HyperlinkSubAddress IgnoreResourceCalendar IsBudget
+IsCostResource IsEnterprise IsGeneric IsInactive IsNull IsPublished IsSubproject
+IsSubprojectReadOnly LevelAssignments LevelingCanSplit LevelingDelay LevelingDelayFormat
+OutlineLevel OvertimeRateFormat PhoneticAlias Recurring ResponsePending Rollup
+StandardRateFormat Type UID UpdateNeeded WorkGroup
+"""
+)
 _EMPTY = {"", "0", "-1", "PT0H0M0S", "0.0", "0.00", "-65535"}
 
 
