@@ -7,7 +7,6 @@ to compare with our schedule, and where each task was in the file, to point at i
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,12 +33,7 @@ from plansmith.io.mspdi.resources import (
 )
 from plansmith.io.mspdi.source import MspdiSyntaxError, Record, read_items
 from plansmith.io.mspdi.tasks import ELAPSED_CALENDAR, TaskRow, lag_text, read_task
-from plansmith.io.mspdi.values import IdMaker, parse_datetime, slug
-
-ID_ALIAS = "Plansmith ID"
-_VALID_ID = re.compile(
-    r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
-)  # the custom text field our export keeps ids in
+from plansmith.io.mspdi.values import ID_ALIAS, IdMaker, is_id, parse_datetime, slug
 
 
 @dataclass(frozen=True)
@@ -111,7 +105,7 @@ class _Reader:
             for definition in record.all("ExtendedAttribute"):
                 if definition.text("Alias") == ID_ALIAS:
                     field_id = definition.text("FieldID")
-                    if field_id.startswith("1887"):
+                    if field_id.startswith("1887"):  # a task field (see values.ID_ALIAS)
                         self.task_id_field = field_id
                     elif field_id.startswith("2055"):
                         self.resource_id_field = field_id
@@ -175,7 +169,7 @@ class _Reader:
             file_name = file_name[:-4]
         name = header.get("Title") or self.summary_name or file_name
         project: dict[str, Any] = {
-            "id": file_name if _VALID_ID.match(file_name) else slug(name) or slug(stem) or "plan",
+            "id": file_name if is_id(file_name) else slug(name) or slug(stem) or "plan",
             "name": name or stem,
         }
         start = parse_datetime(header.get("StartDate", ""))

@@ -117,6 +117,13 @@ def datetime_text(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+# The custom text field (Text1 of tasks and of resources) our export keeps ids in, found again
+# on import by its alias, whichever field a user moved it to. MS Project numbers task fields
+# 1887xxxxx and resource fields 2055xxxxx.
+ID_ALIAS = "Plansmith ID"
+TASK_ID_FIELD = "188743731"
+RESOURCE_ID_FIELD = "205520904"
+
 _NOT_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
@@ -147,6 +154,10 @@ class IdMaker:
             extra = f"{extra}x"
         self._taken.add(candidate)
         return candidate
+
+
+def is_id(text: str) -> bool:
+    return _ID.match(text) is not None
 
 
 def slug(name: str) -> str:

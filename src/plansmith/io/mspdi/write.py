@@ -23,7 +23,10 @@ from plansmith.io.mspdi.source import NAMESPACE
 from plansmith.io.mspdi.values import (
     CONSTRAINT_CODES,
     FORMAT_DAYS,
+    ID_ALIAS,
     LINK_CODES,
+    RESOURCE_ID_FIELD,
+    TASK_ID_FIELD,
     datetime_text,
     finish_text,
     iso_duration,
@@ -32,9 +35,6 @@ from plansmith.io.mspdi.values import (
 from plansmith.io.mspdi.xml_out import XmlOut, tag
 from plansmith.io.plan_schema import PlanSpec, ResourceSpec, TaskSpec
 
-TASK_ID_FIELD = "188743731"  # Task Text1
-RESOURCE_ID_FIELD = "205520904"  # Resource Text1
-ID_ALIAS = "Plansmith ID"
 _ACCRUALS = {"start": "1", "prorated": "2", "end": "3"}
 _FORMATS = {"min": "3", "m": "3", "h": "5", "d": "7", "w": "9"}
 _NOT_IN_MSPDI = {
