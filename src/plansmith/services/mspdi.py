@@ -147,8 +147,8 @@ def _instant(text: str) -> datetime:
 
 
 def _in_file(diagnostic: Diagnostic, imported: MspdiImport) -> Diagnostic:
-    """Point a plan check at the task's element in the XML file rather than at the YAML we
-    generated from it, which the user never saw."""
+    """Point a plan check at the task's element in the XML file: the plan document it was
+    found in is ours, the file is what the user knows."""
     line = 1
     task_id = _task_at(imported.document or {}, diagnostic.path)
     if task_id is None and diagnostic.subject and diagnostic.subject.startswith("task:"):
