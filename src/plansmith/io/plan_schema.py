@@ -42,6 +42,16 @@ from plansmith.io.schema_types import (
     lowercase,
     uppercase,
 )
+from plansmith.io.team_schema import (
+    CertificationSpec,
+    DeliverableSpec,
+    RaciSpec,
+    Requirement,
+    RoleSpec,
+    Skills,
+    TeamRulesSpec,
+    TrainingSpec,
+)
 
 
 class ProjectSpec(Spec):
@@ -108,7 +118,7 @@ class ResourceSpec(Spec):
     overtime_rate: Amount | None = None
     calendar: Id | None = None
     vacations: list[DateEntry] = Field(default_factory=list)
-    skills: list[str] = Field(default_factory=list)
+    skills: Skills = Field(default_factory=list)
     email: str | None = None
 
 
@@ -150,6 +160,7 @@ class TaskFields(Spec):
     priority: int = Field(500, ge=1, le=1000, strict=True)  # `true` is not priority 1
     calendar: Id | None = None
     notes: str = ""
+    requires: list[Requirement] = Field(default_factory=list)  # skills, see team_schema
 
 
 class TaskSpec(TaskFields):
@@ -180,3 +191,10 @@ class PlanSpec(Spec):
     budget: list[BudgetSpec] = Field(default_factory=list)
     expenses: list[ExpenseSpec] = Field(default_factory=list)
     actuals: list[ActualSpec] = Field(default_factory=list)
+    # The team sections (docs/team.md):
+    roles: list[RoleSpec] = Field(default_factory=list)
+    deliverables: list[DeliverableSpec] = Field(default_factory=list)
+    raci: RaciSpec = Field(default_factory=dict)
+    certifications: list[CertificationSpec] = Field(default_factory=list)
+    training: list[TrainingSpec] = Field(default_factory=list)
+    team_rules: TeamRulesSpec | None = None

@@ -20,6 +20,7 @@ from plansmith.io.plan_writer import spec_document
 from plansmith.io.risk_schema import CorrelationSpec
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.schema_types import DateEntry, Id, Spec
+from plansmith.io.team_schema import TeamSections
 from plansmith.services.access import (
     NO_SUCH_PROJECT,
     Action,
@@ -37,7 +38,7 @@ from plansmith.storage.plans import PLAN_LISTS, now
 SORTABLE = {"id": t.Project.key, "name": t.Project.name, "start": t.Project.start}
 
 
-class ProjectItem(ProjectSpec):
+class ProjectItem(ProjectSpec, TeamSections):
     portfolio: Id | None = None
     holidays: list[DateEntry] = Field(default_factory=list)
     correlations: list[CorrelationSpec] = Field(default_factory=list)

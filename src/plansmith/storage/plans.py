@@ -27,12 +27,14 @@ from plansmith.io.plan_schema import (
     TaskSpec,
 )
 from plansmith.io.plan_writer import spec_document
+from plansmith.io.team_schema import TEAM_SECTIONS
 from plansmith.storage import tables as t
 
 # Task fields that are rows of their own (or the row's columns), not part of the task's spec.
 TASK_ROW_FIELDS = frozenset({"id", "name", "children", "after", "depends", "assign"})
 PROJECT_ROW_FIELDS = frozenset({"id", "name", "start"})
-PLAN_LISTS = ("holidays", "correlations", "budget", "expenses")
+# Plan-level sections kept whole in the project's ``spec`` (the team's: docs/team.md).
+PLAN_LISTS = ("holidays", "correlations", "budget", "expenses", *TEAM_SECTIONS)
 
 
 class PlanConflict(Exception):
@@ -371,7 +373,7 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
     risk_docs = [{"id": row.key, **row.spec} for row in risks]
     if risk_docs:
         doc["risks"] = risk_docs
-    for key in ("correlations", "budget", "expenses"):
+    for key in ("correlations", "budget", "expenses", *TEAM_SECTIONS):
         if key in project.spec:
             doc[key] = project.spec[key]
     actual_docs = [
