@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from plansmith.api import actions, auth, projects, reports, table_import
+from plansmith.api import actions, auth, comms, projects, reports, table_import
 from plansmith.api.errors import install_error_handlers
 from plansmith.api.items import item_router
 from plansmith.config import Settings
@@ -48,6 +48,7 @@ def build_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(table_import.router, prefix="/api/v1")
     app.include_router(reports.router, prefix="/api/v1")
     app.include_router(projects.router, prefix="/api/v1")
+    app.include_router(comms.router, prefix="/api/v1")
     for kind, plural, schema in (
         (TASKS, "tasks", TaskItem),
         (DEPENDENCIES, "dependencies", DependencyItem),
