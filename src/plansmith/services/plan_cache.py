@@ -37,9 +37,11 @@ from plansmith.services.planning import PlanOutcome, schedule_plan
 from plansmith.storage import tables as t
 from plansmith.storage.plans import stored_document
 
-# A few plans per process, the latest revision of each: a plan of 2,000 tasks scheduled, with
-# its page's rows, is some tens of MB.
-CAPACITY = 8
+# The latest revision of a few plans per process, up to some thousands of tasks in all: a plan
+# of 2,000 tasks scheduled, with its page's rows, is some 60,000 objects that every full
+# collection of the garbage collector walks (about 10 ms each), and tens of MB.
+CAPACITY = 16
+CAPACITY_TASKS = 6_000
 PENDING = "plansmith.plan_cache.pending"
 
 Key = tuple[int, str, datetime, int]
@@ -125,8 +127,15 @@ def _promote(session: Session) -> None:
             for k in same:
                 del _cache[k]
             _cache[key] = value
-        while len(_cache) > CAPACITY:
+        while len(_cache) > 1 and (
+            len(_cache) > CAPACITY or sum(map(_tasks, _cache.values())) > CAPACITY_TASKS
+        ):
             _cache.popitem(last=False)
+
+
+def _tasks(value: Scheduled) -> int:
+    result = value.outcome.result
+    return len(result.tasks) if result is not None else 1
 
 
 @event.listens_for(Session, "after_transaction_end")
