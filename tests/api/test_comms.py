@@ -160,16 +160,11 @@ def test_unsubscribing_is_public_and_needs_a_live_token(api: Api, admin: dict[st
         )
     done = api.client.post(f"{V1}/unsubscribe/{token}")
     assert done.status_code == 200, done.text
-    assert (
-        done.json()
-        == {
-            "name": "Ben",
-            "title": "Weekly",
-            "project": "Pulse analytics launch",
-            "already": False,
-        }
-        or done.json()["already"] is False
-    )
+    assert {k: done.json()[k] for k in ("name", "title", "already")} == {
+        "name": "Ben",
+        "title": "Weekly",
+        "already": False,
+    }
     after = api.client.get(f"{base}/communication/{entry['id']}", headers=admin).json()
     assert after["recipients"] == [ada["id"]]
     assert api.client.post(f"{V1}/unsubscribe/{token}").json()["already"] is True
