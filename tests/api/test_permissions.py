@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from sqlalchemy import create_engine, select, text
 
 from plansmith.api.app import build_app
 from plansmith.config import Settings
-from plansmith.services import accounts
+from plansmith.services import accounts, calendar_feeds
 from plansmith.services.access import Role, grant
 from plansmith.storage import tables as t
 from plansmith.storage.database import Database, upgrade
@@ -133,6 +134,38 @@ EXPECTED: dict[tuple[str, str], Rule] = {
             ("DELETE", "/{key}", Role.MANAGER),
         )
     },
+    # Meetings (docs/meetings.md): readers of the plan see them; members record occurrences,
+    # minutes, decisions and action items; owners and managers arrange meetings, delete
+    # occurrences and decisions, and make tasks of action items.
+    ("GET", f"{P}/meetings"): Role.VIEWER,
+    ("POST", f"{P}/meetings"): Role.MANAGER,
+    ("GET", f"{P}/meetings/{{key}}"): Role.VIEWER,
+    ("PATCH", f"{P}/meetings/{{key}}"): Role.MANAGER,
+    ("DELETE", f"{P}/meetings/{{key}}"): Role.MANAGER,
+    ("GET", f"{P}/meetings/{{key}}/invite.ics"): Role.VIEWER,
+    ("GET", f"{P}/meetings/{{key}}/occurrences"): Role.VIEWER,
+    ("POST", f"{P}/meetings/{{key}}/occurrences"): Role.MEMBER,
+    ("GET", f"{P}/occurrences/{{occurrence_id}}"): Role.VIEWER,
+    ("PATCH", f"{P}/occurrences/{{occurrence_id}}"): Role.MEMBER,
+    ("DELETE", f"{P}/occurrences/{{occurrence_id}}"): Role.MANAGER,
+    ("GET", f"{P}/occurrences/{{occurrence_id}}/invite.ics"): Role.VIEWER,
+    ("GET", f"{P}/decisions"): Role.VIEWER,
+    ("POST", f"{P}/decisions"): Role.MEMBER,
+    ("GET", f"{P}/decisions/{{decision_id}}"): Role.VIEWER,
+    ("PATCH", f"{P}/decisions/{{decision_id}}"): Role.MEMBER,
+    ("DELETE", f"{P}/decisions/{{decision_id}}"): Role.MANAGER,
+    ("GET", f"{P}/decisions/{{decision_id}}/history"): Role.VIEWER,
+    ("GET", f"{P}/action-items"): Role.VIEWER,
+    ("POST", f"{P}/action-items"): Role.MEMBER,
+    ("GET", f"{P}/action-items/{{item_id}}"): Role.VIEWER,
+    ("PATCH", f"{P}/action-items/{{item_id}}"): Role.MEMBER,
+    ("DELETE", f"{P}/action-items/{{item_id}}"): Role.MEMBER,
+    ("POST", f"{P}/action-items/{{item_id}}/make-task"): Role.MANAGER,
+    # Calendar feeds: everyone manages their own; the feed itself is public, its token the key.
+    ("GET", f"{V1}/calendar-feeds"): SIGNED_IN,
+    ("POST", f"{V1}/calendar-feeds"): SIGNED_IN,
+    ("DELETE", f"{V1}/calendar-feeds/{{feed_id}}"): SIGNED_IN,
+    ("GET", f"{V1}/feeds/{{token}}.ics"): PUBLIC,
     # The shared pool: everyone signed in reads it; administrators, owners and managers edit.
     **{
         (method, f"{V1}/{plural}{suffix}"): rule
@@ -646,6 +679,111 @@ def _unsubscribe_token(case: Case) -> Call:
     return Call(params={"token": token})
 
 
+def _meeting_thing(case: Case, what: str) -> tuple[str, str]:
+    """A fresh meeting series, occurrence, decision or action item on the case's project,
+    made by the administrator: its id in URLs and its ETag."""
+    w = case.world
+    project = case.project or ""
+    base = f"{V1}/projects/{project}"
+    if what == "meetings":
+        document, etag = w.post(f"{base}/meetings", _meeting_body(w.fresh("perm-meeting")))
+        return str(document["id"]), etag
+    if what == "occurrences":
+        series = _sample_meeting(w, project)
+        minutes = next(w._counter)
+        start = datetime(2027, 5, 1, 10) + timedelta(minutes=minutes)
+        document, etag = w.post(
+            f"{base}/meetings/{series}/occurrences", {"start": start.isoformat()}
+        )
+        return str(document["id"]), etag
+    if what == "decisions":
+        document, etag = w.post(f"{base}/decisions", {"date": "2027-03-05", "title": "Probe"})
+        return str(document["id"]), etag
+    owner = w.teammate(project)
+    document, etag = w.post(f"{base}/action-items", {"text": "Probe", "owner": owner})
+    return str(document["id"]), etag
+
+
+def _meeting_body(key: str) -> dict[str, Any]:
+    return {"id": key, "title": "Probe", "rrule": "FREQ=WEEKLY", "start": "2027-03-01T09:00"}
+
+
+def _sample_meeting(w: World, project: str) -> str:
+    if ("meetings", project) not in w._samples:
+        key = w.fresh("perm-meeting")
+        w.post(f"{V1}/projects/{project}/meetings", _meeting_body(key))
+        w._samples["meetings", project] = key
+    return w._samples["meetings", project]
+
+
+def _meeting_builders() -> dict[tuple[str, str], Builder]:
+    out: dict[tuple[str, str], Builder] = {}
+    for what, plural, param, body, patch in (
+        ("meetings", "meetings", "key", None, {"title": "Renamed"}),
+        ("occurrences", "occurrences", "occurrence_id", None, {"minutes": "Noted."}),
+        ("decisions", "decisions", "decision_id", {"date": "2027-03-05", "title": "P"}, None),
+        ("action-items", "action-items", "item_id", {"text": "Probe"}, {"done": True}),
+    ):
+        one = f"{P}/{plural}/{{{param}}}"
+
+        def read(case: Case, what: str = what, param: str = param) -> Call:
+            w, project = case.world, case.project or ""
+            if (what, project) not in w._samples:
+                w._samples[what, project] = _meeting_thing(case, what)[0]
+            return Call(params={param: w._samples[what, project]})
+
+        def changed(case: Case, what: str = what, param: str = param, patch: Any = patch) -> Call:
+            ident, etag = _meeting_thing(case, what)
+            return Call(
+                params={param: ident},
+                json=patch or {"status": "decided"},
+                headers={"If-Match": etag},
+            )
+
+        def deleted(case: Case, what: str = what, param: str = param) -> Call:
+            ident, etag = _meeting_thing(case, what)
+            return Call(params={param: ident}, headers={"If-Match": etag})
+
+        out["GET", one] = read
+        out["PATCH", one] = changed
+        out["DELETE", one] = deleted
+        if body is not None:
+            out["POST", f"{P}/{plural}"] = lambda c, body=body: Call(json=body)
+    out["POST", f"{P}/meetings"] = lambda c: Call(json=_meeting_body(c.world.fresh("perm-m")))
+    out["GET", f"{P}/meetings/{{key}}/invite.ics"] = out["GET", f"{P}/meetings/{{key}}"]
+    out["GET", f"{P}/meetings/{{key}}/occurrences"] = out["GET", f"{P}/meetings/{{key}}"]
+    out["GET", f"{P}/occurrences/{{occurrence_id}}/invite.ics"] = out[
+        "GET", f"{P}/occurrences/{{occurrence_id}}"
+    ]
+    out["GET", f"{P}/decisions/{{decision_id}}/history"] = out[
+        "GET", f"{P}/decisions/{{decision_id}}"
+    ]
+
+    def occurrence(case: Case) -> Call:
+        series = _sample_meeting(case.world, case.project or "")
+        start = datetime(2028, 1, 3, 8) + timedelta(minutes=next(case.world._counter))
+        return Call(params={"key": series}, json={"start": start.isoformat()})
+
+    def make_task(case: Case) -> Call:
+        ident, etag = _meeting_thing(case, "action-items")
+        return Call(params={"item_id": ident}, json={}, headers={"If-Match": etag})
+
+    out["POST", f"{P}/meetings/{{key}}/occurrences"] = occurrence
+    out["POST", f"{P}/action-items/{{item_id}}/make-task"] = make_task
+    return out
+
+
+def _own_feed(case: Case, *, email: str | None = None) -> tuple[int, str]:
+    """A personal calendar feed of the caller (or of ``email``): its id and token."""
+    w = case.world
+    user_id = w.user_id(email or _signed_in_as(case))
+    with w.api.database.transaction() as session:
+        user = session.get(t.User, user_id)
+        assert user is not None
+        row, token = calendar_feeds.create_feed(session, user, {})
+        return row.id, token
+
+
 # Routes not listed here are called with their {project} filled in and no body.
 BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", f"{V1}/auth/sign-in"): lambda c: Call(
@@ -687,6 +825,14 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         params={"name": c.world.baseline(c.project or "")}
     ),
     **_comms_builders(),
+    **_meeting_builders(),
+    ("POST", f"{V1}/calendar-feeds"): lambda c: Call(json={"name": "probe"}),
+    ("DELETE", f"{V1}/calendar-feeds/{{feed_id}}"): lambda c: Call(
+        params={"feed_id": str(_own_feed(c)[0])}
+    ),
+    ("GET", f"{V1}/feeds/{{token}}.ics"): lambda c: Call(
+        params={"token": _own_feed(c, email=c.world.emails["admin"])[1]}
+    ),
     **_item_builders("tasks", True),
     **_item_builders("dependencies", True),
     **_item_builders("assignments", True),
@@ -701,6 +847,7 @@ PER_CALLER = {
     ("POST", f"{V1}/auth/sign-in"),
     ("DELETE", f"{V1}/auth/tokens/{{token_id}}"),
     ("DELETE", P),
+    ("DELETE", f"{V1}/calendar-feeds/{{feed_id}}"),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from plansmith.api import actions, auth, comms, projects, reports, table_import
+from plansmith.api import actions, auth, comms, feeds, meetings, projects, reports, table_import
+from plansmith.api import team as team_api
 from plansmith.api.errors import install_error_handlers
 from plansmith.api.items import item_router
 from plansmith.config import Settings
@@ -48,7 +49,10 @@ def build_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(table_import.router, prefix="/api/v1")
     app.include_router(reports.router, prefix="/api/v1")
     app.include_router(projects.router, prefix="/api/v1")
+    app.include_router(meetings.router, prefix="/api/v1")
+    app.include_router(feeds.router, prefix="/api/v1")
     app.include_router(comms.router, prefix="/api/v1")
+    app.include_router(team_api.router, prefix="/api/v1")
     for kind, plural, schema in (
         (TASKS, "tasks", TaskItem),
         (DEPENDENCIES, "dependencies", DependencyItem),

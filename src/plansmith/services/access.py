@@ -40,6 +40,9 @@ class Action(StrEnum):
     READ_PLAN = "read_plan"  # tasks, resources, assignments, risks: the plan itself
     UPDATE_PROGRESS = "update_progress"  # percent complete, actual dates, time bookings
     EDIT_PLAN = "edit_plan"  # create, change and delete tasks, links, risks, baselines
+    # agendas, minutes and attendance of meetings, the decision log and action items (the team
+    # writes down what its meetings said; arranging meetings and making tasks is EDIT_PLAN's)
+    RECORD_MEETINGS = "record_meetings"
     MANAGE_MEMBERS = "manage_members"  # grant and revoke roles on the project
     DELETE_PROJECT = "delete_project"
 
@@ -53,10 +56,18 @@ ALLOWED: Mapping[Role, frozenset[Action]] = MappingProxyType(
                 Action.READ_PLAN,
                 Action.UPDATE_PROGRESS,
                 Action.EDIT_PLAN,
+                Action.RECORD_MEETINGS,
                 Action.MANAGE_MEMBERS,
             }
         ),
-        Role.MEMBER: frozenset({Action.READ_REPORTS, Action.READ_PLAN, Action.UPDATE_PROGRESS}),
+        Role.MEMBER: frozenset(
+            {
+                Action.READ_REPORTS,
+                Action.READ_PLAN,
+                Action.UPDATE_PROGRESS,
+                Action.RECORD_MEETINGS,
+            }
+        ),
         Role.VIEWER: frozenset({Action.READ_REPORTS, Action.READ_PLAN}),
         Role.STAKEHOLDER: frozenset({Action.READ_REPORTS}),
     }

@@ -36,6 +36,7 @@ from plansmith.reports.render import ReportFormat, render
 from plansmith.reports.status import StatusInputs, build_status_report
 from plansmith.services.access import Action
 from plansmith.services.dashboard import ProjectOverview, plan_overview, portfolio_overview
+from plansmith.services.meeting_log import report_inputs
 from plansmith.services.money import cost_plan, evm_of
 from plansmith.services.project_actions import load_project_plan, status_history
 from plansmith.services.risk import simulate_plan
@@ -140,11 +141,14 @@ def _stored_baselines(session: Session, project: t.Project) -> list[Baseline]:
 def _stored_report(
     session: Session, project: t.Project, plan: LoadedPlan, status_date: date | None
 ) -> Report:
+    decisions, actions = report_inputs(session, project)
     outcome = status_report(
         plan,
         status_date,
         _stored_baselines(session, project),
         status_history(session, project),
+        decisions=decisions,
+        actions=actions,
     )
     if outcome.report is None:
         first = next((d for d in outcome.diagnostics if d.is_error), None)
