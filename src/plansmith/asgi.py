@@ -9,6 +9,9 @@ elsewhere).
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
@@ -40,8 +43,29 @@ def compose(settings: Settings, database: Database | None = None) -> FastAPI:
 
 def create_app() -> FastAPI:
     app = compose(load_settings())
+    _with_scheduler(app)
     # What start-up built lives as long as the process: moved out of the collector's sight, so
     # each full collection (frequent while a large plan is read back) skips it.
     gc.collect()
     gc.freeze()
     return app
+
+
+def _with_scheduler(app: FastAPI) -> None:
+    """The delivery job's scheduler lives as long as this worker process serves (when e-mail
+    is configured; see services.scheduler for why every worker may run it)."""
+    from plansmith.services.scheduler import start_in_process
+
+    serve = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: FastAPI) -> AsyncIterator[Any]:
+        scheduler = start_in_process(served.state.database, served.state.settings)
+        try:
+            async with serve(served) as state:
+                yield state
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+
+    app.router.lifespan_context = lifespan

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
-from tests.integration.smtp_server import Inbox, smtp_server
+from tests.smtp_server import Inbox, smtp_server
 
 from plansmith.config import MailSettings, Settings, TlsMode
 from plansmith.reports.pdf import weasyprint_problem
@@ -317,3 +317,19 @@ def test_recipients_must_be_stakeholders_here_with_an_address(world: World) -> N
     with world.database.transaction() as session, pytest.raises(Invalid) as empty:
         delivery_log.send_now(session, session.merge(world.admin), world.key, entry)
     assert empty.value.code == "no_recipients"
+
+
+def test_the_scheduler_runs_in_a_serving_process_only_when_asked(world: World) -> None:
+    from plansmith.services.scheduler import JOB_ID, start_in_process
+
+    assert start_in_process(world.database, replace(world.settings, mail=None)) is None
+    assert start_in_process(world.database, replace(world.settings, scheduler=False)) is None
+    scheduler = start_in_process(world.database, world.settings)
+    assert scheduler is not None
+    try:
+        job = scheduler.get_job(JOB_ID)
+        assert job is not None
+        assert job.max_instances == 1
+        assert job.coalesce
+    finally:
+        scheduler.shutdown(wait=True)
