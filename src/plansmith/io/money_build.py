@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from plansmith.analytics.inventory import RENEWAL_FORECAST_MONTHS, add_months, renewal_expenses
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error
 from plansmith.domain.money import (
     NO_PROGRESS,
@@ -24,6 +25,7 @@ from plansmith.domain.money import (
     RateChange,
     Step,
 )
+from plansmith.io.inventory_schema import systems
 from plansmith.io.plan_schema import PlanSpec, ResourceSpec, TaskSpec
 
 DurationParser = Callable[[object, DocPath], "int | None"]
@@ -110,10 +112,14 @@ def budget(spec: PlanSpec) -> tuple[BudgetLine, ...]:
 
 
 def expenses(spec: PlanSpec) -> tuple[Expense, ...]:
-    return tuple(
+    """The plan's expenses, and the licence renewals of its systems as forecast costs."""
+    written = tuple(
         Expense(e.name, e.amount, e.date, e.task, Category(e.category), ("expenses", k))
         for k, e in enumerate(spec.expenses)
     )
+    start = spec.project.start
+    last = add_months(start, RENEWAL_FORECAST_MONTHS)
+    return written + renewal_expenses(systems(spec.systems), start, last)
 
 
 def actuals(spec: PlanSpec) -> tuple[Booking, ...]:

@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from plansmith.domain.calendar import WEEKDAYS, DayRanges
+from plansmith.io.inventory_schema import Systems
 from plansmith.io.money_schema import (
     ActualSpec,
     BudgetSpec,
@@ -191,6 +192,7 @@ class PlanSpec(Spec):
     budget: list[BudgetSpec] = Field(default_factory=list)
     expenses: list[ExpenseSpec] = Field(default_factory=list)
     actuals: list[ActualSpec] = Field(default_factory=list)
+    systems: Systems = Field(default_factory=list)  # see io/inventory_schema.py
     # The team sections (docs/team.md):
     roles: list[RoleSpec] = Field(default_factory=list)
     deliverables: list[DeliverableSpec] = Field(default_factory=list)

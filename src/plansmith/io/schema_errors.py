@@ -32,6 +32,10 @@ _OWN_CODES = frozenset(
         "invalid_duration",
         "missing_key",
         "unknown_key",
+        # the systems inventory (io/inventory_schema.py)
+        "invalid_rrule",
+        "unknown_window",
+        "duplicate_id",
     }
 )
 

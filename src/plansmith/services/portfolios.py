@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from plansmith.errors import Conflict, Forbidden, Invalid, NotFound
+from plansmith.io.inventory_schema import Systems
 from plansmith.io.money_schema import BudgetSpec, ExpenseSpec
 from plansmith.io.plan_schema import ProjectSpec
 from plansmith.io.plan_writer import spec_document
@@ -44,6 +45,7 @@ class ProjectItem(ProjectSpec, TeamSections):
     correlations: list[CorrelationSpec] = Field(default_factory=list)
     budget: list[BudgetSpec] = Field(default_factory=list)
     expenses: list[ExpenseSpec] = Field(default_factory=list)
+    systems: Systems = Field(default_factory=list)
 
 
 class PortfolioItem(Spec):

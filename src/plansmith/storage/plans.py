@@ -34,7 +34,7 @@ from plansmith.storage import tables as t
 TASK_ROW_FIELDS = frozenset({"id", "name", "children", "after", "depends", "assign"})
 PROJECT_ROW_FIELDS = frozenset({"id", "name", "start"})
 # Plan-level sections kept whole in the project's ``spec`` (the team's: docs/team.md).
-PLAN_LISTS = ("holidays", "correlations", "budget", "expenses", *TEAM_SECTIONS)
+PLAN_LISTS = ("holidays", "correlations", "budget", "expenses", *TEAM_SECTIONS, "systems")
 
 
 class PlanConflict(Exception):
@@ -373,7 +373,7 @@ def stored_document(session: Session, project: t.Project) -> dict[str, Any]:
     risk_docs = [{"id": row.key, **row.spec} for row in risks]
     if risk_docs:
         doc["risks"] = risk_docs
-    for key in ("correlations", "budget", "expenses", *TEAM_SECTIONS):
+    for key in ("correlations", "budget", "expenses", *TEAM_SECTIONS, "systems"):
         if key in project.spec:
             doc[key] = project.spec[key]
     actual_docs = [
