@@ -14,6 +14,7 @@ from plansmith.web import (
     analysis_routes,
     dashboard_routes,
     import_routes,
+    meeting_routes,
     plan_routes,
     report_routes,
 )
@@ -31,6 +32,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(plan_routes.router)
     app.include_router(import_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(meeting_routes.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
