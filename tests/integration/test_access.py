@@ -30,18 +30,19 @@ from plansmith.storage.tables import Assignment, Membership, Project, Resource, 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
 # Written out in full rather than derived, so a change to ALLOWED has to change this too.
-R, P, U, E, M, D = (
+R, P, U, E, C, M, D = (
     "read_reports",
     "read_plan",
     "update_progress",
     "edit_plan",
+    "record_meetings",
     "manage_members",
     "delete_project",
 )
 EXPECTED: dict[str, set[str]] = {
-    "owner": {R, P, U, E, M, D},
-    "manager": {R, P, U, E, M},
-    "member": {R, P, U},
+    "owner": {R, P, U, E, C, M, D},
+    "manager": {R, P, U, E, C, M},
+    "member": {R, P, U, C},
     "viewer": {R, P},
     "stakeholder": {R},
 }
