@@ -45,7 +45,7 @@ class ReportKind(StrEnum):
 
 
 class EntryIn(Spec):
-    title: str = Field("", min_length=1, max_length=200)
+    title: str = Field("", min_length=1, max_length=200, validate_default=True)
     report: ReportKind = ReportKind.STATUS
     format: ReportFormat = ReportFormat.PDF
     cadence: Cadence = Cadence.WEEKLY

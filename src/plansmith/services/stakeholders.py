@@ -41,7 +41,7 @@ class Channel(StrEnum):
 
 
 class StakeholderIn(Spec):
-    name: str = Field("", min_length=1, max_length=200)
+    name: str = Field("", min_length=1, max_length=200, validate_default=True)
     organisation: str = Field("", max_length=200)
     role: str = Field("", max_length=200)
     email: str = Field("", max_length=320)

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from plansmith.errors import ServiceError
 from plansmith.web import (
     analysis_routes,
+    comms_routes,
     dashboard_routes,
     import_routes,
     meeting_routes,
@@ -33,6 +34,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(import_routes.router)
     app.include_router(report_routes.router)
     app.include_router(meeting_routes.router)
+    app.include_router(comms_routes.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
