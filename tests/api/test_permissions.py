@@ -90,6 +90,22 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("PUT", f"{P}/members"): Role.MANAGER,
     ("DELETE", f"{P}/members/{{user_id}}"): Role.MANAGER,
     ("GET", f"{P}/history"): Role.VIEWER,
+    # The team (docs/team.md): readers of the plan see it; owners and managers change it.
+    ("GET", f"{P}/team"): Role.VIEWER,
+    ("PUT", f"{P}/team/{{section}}"): Role.MANAGER,
+    ("GET", f"{P}/raci"): Role.VIEWER,
+    ("PUT", f"{P}/raci/cell"): Role.MANAGER,
+    ("GET", f"{P}/deliverables"): Role.VIEWER,
+    ("GET", f"{P}/deliverables/{{key}}"): Role.VIEWER,
+    ("PUT", f"{P}/deliverables/{{key}}"): Role.MANAGER,
+    ("DELETE", f"{P}/deliverables/{{key}}"): Role.MANAGER,
+    ("POST", f"{P}/deliverables/{{key}}/sign-off"): Role.MANAGER,
+    ("GET", f"{P}/deliverables/{{key}}/history"): Role.VIEWER,
+    ("GET", f"{P}/skills"): Role.VIEWER,
+    ("GET", f"{P}/skill-gaps"): Role.VIEWER,
+    ("GET", f"{P}/certifications"): Role.VIEWER,
+    ("GET", f"{P}/training"): Role.VIEWER,
+    ("GET", f"{V1}/workload"): SIGNED_IN,
     ("POST", f"{P}/schedule"): Role.VIEWER,
     ("POST", f"{P}/level"): Role.VIEWER,
     ("POST", f"{P}/simulate"): Role.VIEWER,
@@ -784,6 +800,57 @@ def _own_feed(case: Case, *, email: str | None = None) -> tuple[int, str]:
         return row.id, token
 
 
+def _team_etag(case: Case) -> str:
+    return case.world.etag(f"{V1}/projects/{case.project}/team")
+
+
+def _sample_deliverable(case: Case) -> tuple[str, str]:
+    """A fresh deliverable of the case's project, and the project's ETag after making it."""
+    w = case.world
+    key = w.fresh("perm-deliverable")
+    reply = w.client.put(
+        f"{V1}/projects/{case.project}/deliverables/{key}",
+        json={"name": "Probe"},
+        headers={**w.admin, "If-Match": _team_etag(case)},
+    )
+    assert reply.status_code == 200, reply.text
+    return key, reply.headers["ETag"]
+
+
+def _first_task(case: Case) -> str:
+    reply = case.world.client.get(
+        f"{V1}/projects/{case.project}/tasks", params={"limit": 1}, headers=case.world.admin
+    )
+    return str(reply.json()["items"][0]["id"])
+
+
+def _team_builders() -> dict[tuple[str, str], Builder]:
+    def deliverable(case: Case, body: Any = None) -> Call:
+        key, etag = _sample_deliverable(case)
+        return Call(params={"key": key}, json=body, headers={"If-Match": etag})
+
+    return {
+        ("PUT", f"{P}/team/{{section}}"): lambda c: Call(
+            params={"section": "team_rules"},
+            json={"max_accountable": 5},
+            headers={"If-Match": _team_etag(c)},
+        ),
+        ("PUT", f"{P}/raci/cell"): lambda c: Call(
+            json={"item": _first_task(c), "party": "anyone", "letters": ""},
+            headers={"If-Match": _team_etag(c)},
+        ),
+        ("GET", f"{P}/deliverables/{{key}}"): deliverable,
+        ("PUT", f"{P}/deliverables/{{key}}"): lambda c: Call(
+            params={"key": c.world.fresh("perm-deliverable")},
+            json={"name": "Probe"},
+            headers={"If-Match": _team_etag(c)},
+        ),
+        ("DELETE", f"{P}/deliverables/{{key}}"): deliverable,
+        ("POST", f"{P}/deliverables/{{key}}/sign-off"): lambda c: deliverable(c, {"by": "Dana"}),
+        ("GET", f"{P}/deliverables/{{key}}/history"): lambda c: Call(params={"key": "any"}),
+    }
+
+
 # Routes not listed here are called with their {project} filled in and no body.
 BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", f"{V1}/auth/sign-in"): lambda c: Call(
@@ -826,6 +893,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ),
     **_comms_builders(),
     **_meeting_builders(),
+    **_team_builders(),
     ("POST", f"{V1}/calendar-feeds"): lambda c: Call(json={"name": "probe"}),
     ("DELETE", f"{V1}/calendar-feeds/{{feed_id}}"): lambda c: Call(
         params={"feed_id": str(_own_feed(c)[0])}

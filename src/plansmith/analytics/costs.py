@@ -2,7 +2,8 @@
 
 Labour accrues evenly over a task's working time: each day carries the task's working minutes
 that day times the hourly rates (as of that day) times the assigned units. A fixed cost lands on
-the task's first day, its last day, or spreads like labour. Expenses land on their date. Every
+the task's first day, its last day, or spreads like labour. Expenses land on their date, and so
+do training courses, on their first day. Every
 amount is an exact :class:`~decimal.Decimal`; nothing is rounded here.
 
 A phase is a top-level task of the WBS; a cost outside any task belongs to the project.
@@ -116,6 +117,11 @@ def planned_costs(project: Project, schedule: ScheduleResult) -> CostPlan:
         entries.append(
             CostEntry(expense.task, where, expense.category, expense.day, expense.amount)
         )
+    entries += [  # courses in the team's training plan: the project's, on their first day
+        CostEntry(None, None, Category.TRAINING, course.start, course.cost)
+        for course in project.team.training
+        if course.cost
+    ]
     return CostPlan(tuple(entries))
 
 

@@ -24,6 +24,7 @@ from plansmith.domain.money import (
     RateChange,
 )
 from plansmith.domain.risk import Correlation, Risk, ThreePoint
+from plansmith.domain.team import NO_TEAM, Team
 
 
 class DependencyType(StrEnum):
@@ -154,6 +155,7 @@ class Project:
     budget: tuple[BudgetLine, ...] = ()
     expenses: tuple[Expense, ...] = ()
     actuals: tuple[Booking, ...] = ()
+    team: Team = NO_TEAM
 
     @property
     def origin_datetime(self) -> datetime:

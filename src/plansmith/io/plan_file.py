@@ -33,6 +33,7 @@ from plansmith.io.plan_schema import PlanSpec, PoolSpec, ResourceSpec, TaskSpec
 from plansmith.io.pool import load_pool
 from plansmith.io.risk_build import correlations, risks, three_point
 from plansmith.io.schema_errors import pydantic_diagnostics
+from plansmith.io.team_build import team
 from plansmith.io.yaml_source import YamlSource, read_text
 
 DEFAULT_CALENDAR = "standard"
@@ -160,6 +161,7 @@ class _ProjectBuilder:
             budget=money_build.budget(spec),
             expenses=money_build.expenses(spec),
             actuals=money_build.actuals(spec),
+            team=team(spec, self._resource_specs()),
         )
 
     def _calendars(self) -> dict[str, Calendar]:
@@ -196,14 +198,17 @@ class _ProjectBuilder:
             )
         return calendars
 
-    def _resources(self) -> tuple[Resource, ...]:
-        out: list[Resource] = []
-        seen: set[str] = set()
+    def _resource_specs(self) -> list[tuple[ResourceSpec, DocPath]]:
         pooled: list[tuple[ResourceSpec, DocPath]] = [(r, ("pool",)) for r in self.pool.resources]
         own: list[tuple[ResourceSpec, DocPath]] = [
             (r, ("resources", i)) for i, r in enumerate(self.spec.resources)
         ]
-        for res, path in pooled + own:
+        return pooled + own
+
+    def _resources(self) -> tuple[Resource, ...]:
+        out: list[Resource] = []
+        seen: set[str] = set()
+        for res, path in self._resource_specs():
             if res.id in seen:
                 self.diagnostics.append(
                     error(
