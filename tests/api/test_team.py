@@ -175,3 +175,19 @@ def test_workload_adds_up_a_person_across_projects(api: Api, admin: dict[str, st
     assert len(body["people"]) > 1
     outsider = api.user("nobody@example.com")
     assert api.client.get("/api/v1/workload", headers=outsider).json()["people"] == []
+
+
+def test_the_demo_portfolio_shows_every_team_feature(api: Api, admin: dict[str, str]) -> None:
+    from plansmith.services.demo import load_demo
+
+    with api.database.transaction() as session:
+        load_demo(session)
+    body = api.client.get("/api/v1/projects/dc-migration-2027/team", headers=admin).json()
+    assert body["ok"], body
+    assert {"raci_no_accountable", "certification_expired", "skill_gap"} <= _codes(body)
+    for section in ("roles", "training", "certifications", "gaps"):
+        assert body[section], section
+    assert body["deliverables"][0]["signoffs"]
+    assert any(p["levels"] for p in body["skills"]["people"])
+    workload = api.client.get("/api/v1/workload", headers=admin).json()
+    assert len(workload["people"]) > 5
