@@ -106,6 +106,16 @@ def test_a_dragged_bar_is_patched_in_exactly_as_a_fresh_read_gives(site: Site) -
     page = site.client.get("/projects/web-plan")
     assert _cells(page.text, "build")[3:5] == ["2027-03-15", "2027-03-19"]
 
+    nested = drag(site, "sketch", "2027-03-01", "2027-03-03")  # a subtask, stretched a day
+    assert nested.status_code == 200, nested.text
+    with site.database.transaction(write=False) as session:
+        project = session.scalar(select(t.Project).where(t.Project.key == "web-plan"))
+        assert project is not None
+        cached = plan_cache.peek(plan_cache.plan_key(session, project))
+        assert cached is not None
+        assert cached.spec == plan_spec(session, project)
+        assert cached.document["tasks"][0]["children"][0]["duration"] == "3d"
+
 
 def _key(site: Site) -> plan_cache.Key:
     with site.database.transaction(write=False) as session:

@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from plansmith.domain.durations import format_duration
 from plansmith.domain.model import Task
 from plansmith.errors import Invalid
+from plansmith.io.plan_schema import PlanSpec
 from plansmith.scheduling.calendars import CalendarBook
 from plansmith.services.access import Action, require
 from plansmith.services.item_kinds import TASKS
 from plansmith.services.items import check_version, update_item
-from plansmith.services.plan_cache import plan_key, scheduled
+from plansmith.services.plan_cache import plan_key, scheduled, with_task
 from plansmith.services.plan_edit import checked, instant, midnight, task_row
 from plansmith.services.plan_view import PlanView, view_of
 from plansmith.storage import tables as t
-from plansmith.storage.plans import with_task_row
 
 
 @dataclass(frozen=True)
@@ -88,17 +88,17 @@ def change_dates(
     def apply() -> None:
         update_item(session, user, TASKS, project, key, patch, version)
 
-    def document_after() -> dict[str, Any] | None:
+    def plan_after() -> tuple[dict[str, Any], PlanSpec] | None:
         """The plan as before with this task's row as it is now, when that row is all that
         changed: the revision moved by exactly one (the row's own update) from the one the
         schedule was read at. Otherwise None (the plan is read back)."""
         now = plan_key(session, project)
         if now[:3] != revision[:3] or now[3] != revision[3] + 1:
             return None
-        return with_task_row(plan.document, row)
+        return with_task(plan, row)
 
     before = view_of(session, user, project, plan)
-    view = checked(session, user, project, apply, key, document_after)
+    view = checked(session, user, project, apply, key, plan_after)
     moved = view.row(key)
     message = ""
     if moved is not None:

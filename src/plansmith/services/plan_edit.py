@@ -94,18 +94,22 @@ def checked(
     project: t.Project,
     change: Callable[[], None],
     key: str,
-    document_after: Callable[[], dict[str, Any] | None] = lambda: None,
+    plan_after: Callable[[], tuple[dict[str, Any], PlanSpec] | None] = lambda: None,
 ) -> PlanView:
     """Make the change in a savepoint and keep it only if the plan still schedules.
 
-    ``document_after`` may give the changed plan's document without reading it all back (a
-    dragged bar changes one task's fields); None reads it back. The new schedule is kept for
-    the plan's new revision once the transaction commits, so the next page load reuses it."""
+    ``plan_after`` may give the changed plan (its document and spec) without reading it all
+    back (a dragged bar changes one task's fields); None reads it back. The new schedule is
+    kept for the plan's new revision once the transaction commits, so the next page load
+    reuses it."""
     with session.begin_nested():
         change()
         session.flush()
-        document = document_after() or stored_document(session, project)
-        plan = schedule_document(project, document)
+        after = plan_after()
+        if after is not None:
+            plan = schedule_document(project, *after)
+        else:
+            plan = schedule_document(project, stored_document(session, project))
         if not plan.outcome.ok:
             errors = [d for d in plan.outcome.diagnostics if d.is_error]
             raise Invalid(
