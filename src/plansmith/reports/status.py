@@ -7,7 +7,8 @@ rule). This module only picks, orders and labels; :mod:`.status_sheets` lays out
 spreadsheet's whole tables.
 
 Sections: executive summary, milestones (done, next, slipping), schedule and cost (earned
-value), forecast (P50/P80), top risks, decisions needed, accomplishments and next steps.
+value), forecast (P50/P80), top risks, decisions needed, roles and deliverables
+(:mod:`.status_team`), accomplishments and next steps.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from plansmith.reports.document import (
 )
 from plansmith.reports.status_charts import finish_chart, s_curve
 from plansmith.reports.status_sheets import risk_rows, sheets
+from plansmith.reports.status_team import team_section
 from plansmith.scheduling.result import ScheduleResult
 
 CENT = Decimal("0.01")
@@ -126,6 +128,7 @@ def build_status_report(inputs: StatusInputs) -> Report:
             _forecast(inputs, finish),
             _risks(inputs),
             _decisions(inputs),
+            team_section(project, schedule),
             _progress(inputs),
         ),
         sheets=sheets(project, schedule, inputs.evm, inputs.simulation, inputs.baseline_tasks),

@@ -18,6 +18,7 @@ from plansmith.web import (
     meeting_routes,
     plan_routes,
     report_routes,
+    team_routes,
 )
 from plansmith.web.deps import SignInRequired
 from plansmith.web.pages import render, router, sign_in_redirect
@@ -35,6 +36,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(report_routes.router)
     app.include_router(meeting_routes.router)
     app.include_router(comms_routes.router)
+    app.include_router(team_routes.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
