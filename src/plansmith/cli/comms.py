@@ -28,7 +28,8 @@ def deliver(
     ] = False,
 ) -> None:
     """Send the report e-mails that are due now, once; exit 1 if any failed for good."""
-    from plansmith.services.deliveries import due_now, run_deliveries
+    from plansmith.services.deliveries import run_deliveries
+    from plansmith.services.delivery_log import due_now
     from plansmith.services.server import open_database
 
     err = Console(stderr=True)

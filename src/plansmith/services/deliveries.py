@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -87,7 +86,7 @@ class _Due:
     revision: int | None
 
 
-def _due_entries(session: Session, moment: datetime) -> list[_Due]:
+def due_entries(session: Session, moment: datetime) -> list[_Due]:
     stale = and_(
         CommunicationEntry.cadence == Cadence.MILESTONE.value,
         or_(
@@ -189,7 +188,7 @@ def _changed(session: Session, statement: Update) -> int:
 # 3: claims ------------------------------------------------------------------------------------
 
 
-def _claimable(moment: datetime) -> ColumnElement[bool]:
+def claimable(moment: datetime) -> ColumnElement[bool]:
     return and_(
         Delivery.entry_id.is_not(None),
         or_(
@@ -213,14 +212,14 @@ class _Claim:
 
 def _claim(session: Session, moment: datetime) -> list[_Claim]:
     candidates = session.scalars(
-        select(Delivery.id).where(_claimable(moment)).order_by(Delivery.id).limit(BATCH)
+        select(Delivery.id).where(claimable(moment)).order_by(Delivery.id).limit(BATCH)
     ).all()
     claims = []
     for delivery_id in candidates:
         taken = _changed(
             session,
             update(Delivery)
-            .where(Delivery.id == delivery_id, _claimable(moment))
+            .where(Delivery.id == delivery_id, claimable(moment))
             .values(status="sending", claimed_until=moment + LEASE, attempts=Delivery.attempts + 1),
         )
         if taken != 1:
@@ -342,7 +341,7 @@ def run_deliveries(
     moment = clock()
     summary = RunSummary()
     with database.transaction(write=False) as session:
-        due = _due_entries(session, moment)
+        due = due_entries(session, moment)
     if due:
         with database.transaction() as session:
             summary.enqueued = sum(_enqueue(session, item, moment) for item in due)
@@ -387,28 +386,3 @@ def _rendered_or_failure(database: Database, entry_id: int) -> _Rendered | SendF
 
 def _title(made: _Rendered | SendFailed) -> str:
     return made.title if isinstance(made, _Rendered) else "report"
-
-
-def due_now(database: Database, moment: datetime | None = None) -> Sequence[str]:
-    """What a run would do now, changing nothing (``plansmith deliver --dry-run``)."""
-    moment = moment or utc_now()
-    lines = []
-    with database.transaction(write=False) as session:
-        for item in _due_entries(session, moment):
-            if item.due is None:
-                continue
-            entry = session.get(CommunicationEntry, item.entry_id)
-            assert entry is not None
-            ids = recipient_ids(session, entry.id)
-            people = session.scalars(select(Stakeholder).where(Stakeholder.id.in_(ids))).all()
-            names = ", ".join(p.email for p in people if p.email) or "no recipient"
-            lines.append(f"due {item.due:%Y-%m-%d %H:%M} '{entry.title}' to {names}")
-        waiting = session.scalars(
-            select(Delivery).where(_claimable(moment)).order_by(Delivery.id)
-        ).all()
-        lines += [
-            f"waiting '{d.title}' to {d.email} (attempt {d.attempts + 1})"
-            + (f", last error: {d.last_error}" if d.last_error else "")
-            for d in waiting
-        ]
-    return lines

@@ -8,6 +8,7 @@ removes exactly one recipient from exactly one entry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,10 +19,16 @@ from sqlalchemy.orm import Session
 from plansmith.errors import Invalid, NotFound
 from plansmith.services.access import Action
 from plansmith.services.audit import record_changes
-from plansmith.services.comms_plan import entry_row
-from plansmith.services.deliveries import add_deliveries, token_hash
+from plansmith.services.comms_plan import entry_row, recipient_ids
+from plansmith.services.deliveries import (
+    add_deliveries,
+    claimable,
+    due_entries,
+    token_hash,
+)
 from plansmith.services.portfolios import find_project
 from plansmith.storage import tables as t
+from plansmith.storage.database import Database
 from plansmith.storage.plans import now
 from plansmith.storage.tables_comms import (
     CommunicationEntry,
@@ -178,3 +185,28 @@ def unsubscribe(session: Session, token: str) -> Unsubscribed:
     )
     session.flush()
     return described
+
+
+def due_now(database: Database, moment: datetime | None = None) -> Sequence[str]:
+    """What a run would do now, changing nothing (``plansmith deliver --dry-run``)."""
+    moment = moment or now()
+    lines = []
+    with database.transaction(write=False) as session:
+        for item in due_entries(session, moment):
+            if item.due is None:
+                continue
+            entry = session.get(CommunicationEntry, item.entry_id)
+            assert entry is not None
+            ids = recipient_ids(session, entry.id)
+            people = session.scalars(select(Stakeholder).where(Stakeholder.id.in_(ids))).all()
+            names = ", ".join(p.email for p in people if p.email) or "no recipient"
+            lines.append(f"due {item.due:%Y-%m-%d %H:%M} '{entry.title}' to {names}")
+        waiting = session.scalars(
+            select(Delivery).where(claimable(moment)).order_by(Delivery.id)
+        ).all()
+        lines += [
+            f"waiting '{d.title}' to {d.email} (attempt {d.attempts + 1})"
+            + (f", last error: {d.last_error}" if d.last_error else "")
+            for d in waiting
+        ]
+    return lines
