@@ -182,6 +182,38 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", f"{V1}/calendar-feeds"): SIGNED_IN,
     ("DELETE", f"{V1}/calendar-feeds/{{feed_id}}"): SIGNED_IN,
     ("GET", f"{V1}/feeds/{{token}}.ics"): PUBLIC,
+    # Proposals: anyone signed in reads the pipeline and submits; the author edits and submits
+    # their own draft (tested in test_portfolio_api.py: the matrix's targets are the
+    # administrator's); administrators decide and own the scoring model.
+    ("GET", f"{V1}/proposal-scoring"): SIGNED_IN,
+    ("PUT", f"{V1}/proposal-scoring"): ADMIN,
+    ("GET", f"{V1}/proposals"): SIGNED_IN,
+    ("POST", f"{V1}/proposals"): SIGNED_IN,
+    ("GET", f"{V1}/proposals/{{key}}"): SIGNED_IN,
+    ("PATCH", f"{V1}/proposals/{{key}}"): ADMIN,
+    ("DELETE", f"{V1}/proposals/{{key}}"): ADMIN,
+    ("POST", f"{V1}/proposals/{{key}}/transition"): ADMIN,
+    ("POST", f"{V1}/proposals/{{key}}/approve"): ADMIN,
+    # Evaluations: read by anyone signed in, written by those who run projects; applying one
+    # changes a project's plan.
+    ("GET", f"{V1}/evaluations"): SIGNED_IN,
+    ("POST", f"{V1}/evaluations"): POOL_EDITOR,
+    ("GET", f"{V1}/evaluations/{{key}}"): SIGNED_IN,
+    ("PATCH", f"{V1}/evaluations/{{key}}"): POOL_EDITOR,
+    ("DELETE", f"{V1}/evaluations/{{key}}"): POOL_EDITOR,
+    ("GET", f"{V1}/evaluations/{{key}}/analysis"): SIGNED_IN,
+    ("PUT", f"{V1}/evaluations/{{key}}/recommendation"): POOL_EDITOR,
+    ("POST", f"{P}/evaluations/{{key}}/apply"): Role.MANAGER,
+    # The systems inventory is part of the plan; its renewals are money (reports).
+    ("GET", f"{P}/systems"): Role.VIEWER,
+    ("POST", f"{P}/systems"): Role.MANAGER,
+    ("GET", f"{P}/systems/{{key}}"): Role.VIEWER,
+    ("PATCH", f"{P}/systems/{{key}}"): Role.MANAGER,
+    ("DELETE", f"{P}/systems/{{key}}"): Role.MANAGER,
+    ("GET", f"{P}/systems/checks"): Role.VIEWER,
+    ("GET", f"{P}/systems/renewals"): Role.STAKEHOLDER,
+    ("POST", f"{P}/systems/renewal-tasks"): Role.MANAGER,
+    ("GET", f"{P}/maintenance"): Role.VIEWER,
     # The shared pool: everyone signed in reads it; administrators, owners and managers edit.
     **{
         (method, f"{V1}/{plural}{suffix}"): rule
@@ -851,6 +883,105 @@ def _team_builders() -> dict[tuple[str, str], Builder]:
     }
 
 
+def _portfolio_builders() -> dict[tuple[str, str], Builder]:
+    """Proposals, evaluations and systems: each changing call gets a target of its own."""
+
+    def proposal(case: Case, stage: str = "draft") -> tuple[str, str]:
+        w = case.world
+        key = w.fresh("perm-proposal")
+        _, etag = w.post(f"{V1}/proposals", {"id": key, "title": "Probe", "status": stage})
+        return key, etag
+
+    def evaluation(case: Case, recommended: bool = False) -> tuple[str, str]:
+        w = case.world
+        key = w.fresh("perm-evaluation")
+        option = {
+            "id": "only",
+            "name": "Only",
+            "scores": {"fit": 3},
+            "costs": [{"name": "Kit", "once": 100, "category": "hardware"}],
+            "system": {"id": key, "name": "Probe", "type": "hardware"},
+        }
+        body: dict[str, Any] = {
+            "id": key,
+            "currency": "EUR",
+            "discount_rate": "8%",
+            "horizon": 2,
+            "criteria": [{"id": "fit", "weight": 100}],
+            "options": [option],
+        }
+        if recommended:
+            body["recommendation"] = {"option": "only"}
+        _, etag = w.post(f"{V1}/evaluations", body)
+        return key, etag
+
+    def system(case: Case) -> tuple[str, str]:
+        w = case.world
+        key = w.fresh("perm-system")
+        url = f"{V1}/projects/{case.project}/systems"
+        _, etag = w.post(url, {"id": key, "name": "Probe", "type": "software"})
+        return key, etag
+
+    def scoring(case: Case) -> Call:
+        reply = case.world.client.get(f"{V1}/proposal-scoring", headers=case.world.admin)
+        return Call(
+            json={"criteria": [{"id": "fit", "weight": 100}]},
+            headers={"If-Match": reply.headers["ETag"]},
+        )
+
+    def with_etag(made: tuple[str, str], json: Any = None) -> Call:
+        return Call(params={"key": made[0]}, json=json, headers={"If-Match": made[1]})
+
+    def system_etag(case: Case) -> Call:
+        key, _ = system(case)
+        etag = case.world.etag(f"{V1}/projects/{case.project}/systems/{key}")
+        return Call(params={"key": key}, json={"version": "2"}, headers={"If-Match": etag})
+
+    return {
+        ("PUT", f"{V1}/proposal-scoring"): scoring,
+        ("POST", f"{V1}/proposals"): lambda c: Call(
+            json={"id": c.world.fresh("perm-proposal"), "title": "Probe"}
+        ),
+        ("GET", f"{V1}/proposals/{{key}}"): lambda c: Call(params={"key": proposal(c)[0]}),
+        ("PATCH", f"{V1}/proposals/{{key}}"): lambda c: with_etag(proposal(c), {"notes": "x"}),
+        ("DELETE", f"{V1}/proposals/{{key}}"): lambda c: with_etag(proposal(c)),
+        ("POST", f"{V1}/proposals/{{key}}/transition"): lambda c: with_etag(
+            proposal(c), {"to": "under_review"}
+        ),
+        ("POST", f"{V1}/proposals/{{key}}/approve"): lambda c: with_etag(
+            proposal(c, "under_review"), {"start": "2027-03-01"}
+        ),
+        ("POST", f"{V1}/evaluations"): lambda c: Call(
+            json={
+                "id": c.world.fresh("perm-evaluation"),
+                "currency": "EUR",
+                "discount_rate": "8%",
+                "horizon": 1,
+                "criteria": [{"id": "fit", "weight": 100}],
+                "options": [{"id": "a", "name": "A", "scores": {"fit": 2}}],
+            }
+        ),
+        ("GET", f"{V1}/evaluations/{{key}}"): lambda c: Call(params={"key": evaluation(c)[0]}),
+        ("GET", f"{V1}/evaluations/{{key}}/analysis"): lambda c: Call(
+            params={"key": evaluation(c)[0]}
+        ),
+        ("PATCH", f"{V1}/evaluations/{{key}}"): lambda c: with_etag(evaluation(c), {"title": "T"}),
+        ("DELETE", f"{V1}/evaluations/{{key}}"): lambda c: with_etag(evaluation(c)),
+        ("PUT", f"{V1}/evaluations/{{key}}/recommendation"): lambda c: with_etag(
+            evaluation(c), {"option": "only"}
+        ),
+        ("POST", f"{P}/evaluations/{{key}}/apply"): lambda c: Call(
+            params={"key": evaluation(c, recommended=True)[0]}
+        ),
+        ("POST", f"{P}/systems"): lambda c: Call(
+            json={"id": c.world.fresh("perm-system"), "name": "Probe", "type": "service"}
+        ),
+        ("GET", f"{P}/systems/{{key}}"): lambda c: Call(params={"key": system(c)[0]}),
+        ("PATCH", f"{P}/systems/{{key}}"): system_etag,
+        ("DELETE", f"{P}/systems/{{key}}"): system_etag,
+    }
+
+
 # Routes not listed here are called with their {project} filled in and no body.
 BUILDERS: dict[tuple[str, str], Builder] = {
     ("POST", f"{V1}/auth/sign-in"): lambda c: Call(
@@ -894,6 +1025,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     **_comms_builders(),
     **_meeting_builders(),
     **_team_builders(),
+    **_portfolio_builders(),
     ("POST", f"{V1}/calendar-feeds"): lambda c: Call(json={"name": "probe"}),
     ("DELETE", f"{V1}/calendar-feeds/{{feed_id}}"): lambda c: Call(
         params={"feed_id": str(_own_feed(c)[0])}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from plansmith.api import actions, auth, comms, feeds, meetings, projects, reports, table_import
+from plansmith.api import inventory as inventory_api
+from plansmith.api import portfolio as portfolio_api
 from plansmith.api import team as team_api
 from plansmith.api.errors import install_error_handlers
 from plansmith.api.items import item_router
@@ -53,6 +55,8 @@ def build_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(feeds.router, prefix="/api/v1")
     app.include_router(comms.router, prefix="/api/v1")
     app.include_router(team_api.router, prefix="/api/v1")
+    app.include_router(portfolio_api.router, prefix="/api/v1")
+    app.include_router(inventory_api.router, prefix="/api/v1")
     for kind, plural, schema in (
         (TASKS, "tasks", TaskItem),
         (DEPENDENCIES, "dependencies", DependencyItem),

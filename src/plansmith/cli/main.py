@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from plansmith.cli import cba, comms, convert, money, report, risk, server
+from plansmith.cli import cba, comms, convert, money, portfolio, report, risk, server
 from plansmith.cli.output import OutputFormat, cannot_write, finish
 from plansmith.cli.render import explain_task, print_diagnostics, print_outcome, print_overloads
 from plansmith.scheduling.leveling import LevelingOptions, LevelMode
@@ -46,6 +46,7 @@ cba.register(app)
 server.register(app)
 convert.register(app)
 report.register(app)
+portfolio.register(app)
 comms.register(app)
 
 

@@ -157,6 +157,13 @@ def load_cba_text(text: str, filename: str = "<cba>") -> LoadedCba:
     return LoadedCba(source, analysis, [source.place(d) for d in diagnostics])
 
 
+def build_analysis(spec: CbaSpec) -> tuple[Analysis | None, list[Diagnostic]]:
+    """A checked spec as an analysis, for files that hold cost-benefit options among other
+    things (technology evaluations); diagnostics carry paths relative to ``spec``."""
+    builder = _AnalysisBuilder(spec)
+    return builder.build(), builder.diagnostics
+
+
 class _AnalysisBuilder:
     def __init__(self, spec: CbaSpec) -> None:
         self.spec = spec

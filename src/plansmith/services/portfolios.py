@@ -174,6 +174,21 @@ def update_project(
     return Item(after, project.version)
 
 
+def change_plan_lists(
+    session: Session, user: t.User, project: t.Project, changes: dict[str, Any]
+) -> Item:
+    """Replace some of the project's plan-level lists (``budget``, ``systems``...) for a use
+    case that has checked the caller's role and the version, with the same validation and
+    audit as an edit of the project."""
+    before = project_document(session, project)
+    item: ProjectItem = _validate(ProjectItem, {**before, **changes}, "project")
+    _write_project(session, project, item)
+    session.flush()
+    after = project_document(session, project)
+    record_changes(session, user, project, "project", project.id, project.key, before, after)
+    return Item(after, project.version)
+
+
 def delete_project(session: Session, user: t.User, key: str, if_match: int | None) -> None:
     project = find_project(session, user, key, Action.DELETE_PROJECT)
     check_version(project, if_match)

@@ -345,4 +345,7 @@ import plansmith.storage.tables_comms  # noqa: E402
 
 # Meetings, decisions, action items and calendar feeds live in a module of their own; imported
 # here so that the metadata (and Alembic's autogenerate) sees them wherever tables are used.
-import plansmith.storage.tables_meetings  # noqa: E402, F401
+import plansmith.storage.tables_meetings  # noqa: E402
+
+# Proposals, their scoring model and technology evaluations (portfolio-level, issue 9).
+import plansmith.storage.tables_portfolio  # noqa: E402, F401
