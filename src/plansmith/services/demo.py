@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 import plansmith.storage
+from plansmith.services.demo_portfolio import load_demo_portfolio
 from plansmith.services.projects import import_plan_text, portfolio_named
 from plansmith.storage import tables as t
 
@@ -37,9 +38,11 @@ def load_demo(session: Session) -> list[t.Project]:
     if not portfolio.description:
         portfolio.description = DEMO_DESCRIPTION
     folder = demo_directory()
-    return [
+    projects = [
         import_plan_text(
             session, (folder / name).read_text(encoding="utf-8"), str(folder / name), DEMO_PORTFOLIO
         )
         for name in DEMO_PLANS
     ]
+    load_demo_portfolio(session)  # proposals and an evaluation, after the project one made
+    return projects
