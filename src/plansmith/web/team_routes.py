@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from plansmith.domain.diagnostics import error
 from plansmith.errors import Invalid, ServiceError
 from plansmith.services import plan_cache, team, workload
 from plansmith.services.access import Action
@@ -177,11 +178,17 @@ async def sign_off(
 ) -> Response:
     """A stakeholder's decision, recorded by a manager: who, on which day, accepted or not."""
     form = _form(await request.form())
-    project = find_project(session, user, key, Action.READ_PLAN)
+    project = find_project(session, user, key, Action.EDIT_PLAN)
     body = {k: form[k] for k in SIGN_OFF_FIELDS if form.get(k)}
-    refused = _attempt(
-        session, lambda: team.sign_off(session, user, key, ident, body, _version(form))
-    )
+    refused: ServiceError | None
+    if not body.get("by"):
+        # The schema's missing_key points at the sign-off, not at its field: say it at "by".
+        missing = error("missing_key", "name the stakeholder who decided", None, ("by",))
+        refused = Invalid(missing.message, diagnostics=(missing,))
+    else:
+        refused = _attempt(
+            session, lambda: team.sign_off(session, user, key, ident, body, _version(form))
+        )
     if refused is None:
         return RedirectResponse(f"/projects/{key}/team#deliverable-{ident}", status_code=303)
     return _page(request, session, user, project, _refusal(refused, f"signoff:{ident}", form))
