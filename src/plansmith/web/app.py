@@ -17,6 +17,7 @@ from plansmith.web import (
     import_routes,
     meeting_routes,
     plan_routes,
+    portfolio_routes,
     report_routes,
     team_routes,
 )
@@ -37,6 +38,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(meeting_routes.router)
     app.include_router(comms_routes.router)
     app.include_router(team_routes.router)
+    app.include_router(portfolio_routes.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
