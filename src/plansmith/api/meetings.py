@@ -13,9 +13,10 @@ from fastapi import APIRouter, Body, Response
 from plansmith.api.deps import CurrentUser, DbSession, IfMatch, etag
 from plansmith.api.errors import ERROR_RESPONSES
 from plansmith.api.items import ItemOut
-from plansmith.services import meeting_ics, meeting_log, meetings
+from plansmith.services import meeting_ics, meeting_log, meeting_occurrences, meetings
 from plansmith.services.meeting_log import ActionIn, DecisionIn, TaskFromAction
-from plansmith.services.meetings import OccurrenceIn, SeriesIn
+from plansmith.services.meeting_occurrences import OccurrenceIn
+from plansmith.services.meetings import SeriesIn
 from plansmith.services.portfolios import project_named
 
 router = APIRouter(prefix="/projects/{project}", tags=["meetings"], responses=ERROR_RESPONSES)
@@ -104,7 +105,7 @@ def list_occurrences(
     project: str, key: str, session: DbSession, user: CurrentUser, count: int = 10
 ) -> list[dict[str, Any]]:
     scope = project_named(session, project)
-    return meetings.list_occurrences(session, user, scope, key, count=count)
+    return meeting_occurrences.list_occurrences(session, user, scope, key, count=count)
 
 
 @router.post(
@@ -122,9 +123,11 @@ def create_occurrence(
     user: CurrentUser,
 ) -> dict[str, Any]:
     scope = project_named(session, project)
-    row = meetings.schedule_occurrence(session, user, scope, key, _body(body))
+    row = meeting_occurrences.schedule_occurrence(session, user, scope, key, _body(body))
     series = meetings.series_named(session, scope, key)
-    return _out(response, meetings.occurrence_document(session, row, series), row.version)
+    return _out(
+        response, meeting_occurrences.occurrence_document(session, row, series), row.version
+    )
 
 
 @router.get("/occurrences/{occurrence_id}", response_model=ItemOut, summary="Read a meeting")
@@ -132,8 +135,10 @@ def read_occurrence(
     project: str, occurrence_id: str, response: Response, session: DbSession, user: CurrentUser
 ) -> dict[str, Any]:
     scope = project_named(session, project)
-    row, series = meetings.get_occurrence(session, user, scope, occurrence_id)
-    return _out(response, meetings.occurrence_document(session, row, series), row.version)
+    row, series = meeting_occurrences.get_occurrence(session, user, scope, occurrence_id)
+    return _out(
+        response, meeting_occurrences.occurrence_document(session, row, series), row.version
+    )
 
 
 @router.patch(
@@ -151,9 +156,11 @@ def update_occurrence(
     user: CurrentUser,
 ) -> dict[str, Any]:
     scope = project_named(session, project)
-    row = meetings.update_occurrence(session, user, scope, occurrence_id, patch, version)
-    _, series = meetings.occurrence_by_id(session, scope, row.id)
-    return _out(response, meetings.occurrence_document(session, row, series), row.version)
+    row = meeting_occurrences.update_occurrence(session, user, scope, occurrence_id, patch, version)
+    _, series = meeting_occurrences.occurrence_by_id(session, scope, row.id)
+    return _out(
+        response, meeting_occurrences.occurrence_document(session, row, series), row.version
+    )
 
 
 @router.delete("/occurrences/{occurrence_id}", status_code=204, summary="Delete a meeting")
@@ -161,7 +168,7 @@ def delete_occurrence(
     project: str, occurrence_id: str, version: IfMatch, session: DbSession, user: CurrentUser
 ) -> Response:
     scope = project_named(session, project)
-    meetings.delete_occurrence(session, user, scope, occurrence_id, version)
+    meeting_occurrences.delete_occurrence(session, user, scope, occurrence_id, version)
     return Response(status_code=204)
 
 

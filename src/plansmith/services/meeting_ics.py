@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from plansmith.io.ical import CalendarEvent, Person, calendar_bytes
 from plansmith.services.access import Action, require
-from plansmith.services.meetings import occurrence_by_id, series_named
+from plansmith.services.meeting_occurrences import occurrence_by_id
+from plansmith.services.meetings import series_named
 from plansmith.storage import tables as t
 from plansmith.storage import tables_meetings as m
 from plansmith.storage.plans import now

@@ -25,7 +25,8 @@ from plansmith.services.access import Action, require
 from plansmith.services.audit import project_history, record_changes
 from plansmith.services.item_kinds import ASSIGNMENTS, TASKS
 from plansmith.services.items import check_version
-from plansmith.services.meetings import occurrence_by_id, validated
+from plansmith.services.meeting_occurrences import occurrence_by_id
+from plansmith.services.meetings import validated
 from plansmith.storage import tables as t
 from plansmith.storage import tables_meetings as m
 from plansmith.storage.plans import now

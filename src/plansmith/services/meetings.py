@@ -1,5 +1,5 @@
-"""A project's recurring meetings: series with their rule, and occurrences with agenda,
-attendees and minutes.
+"""A project's recurring meetings: series with their rule, their invitees, and the checks
+their documents share with occurrences (services.meeting_occurrences).
 
 Who may do what (docs/meetings.md): anyone who reads the plan sees meetings; owners and
 managers arrange them (create, change and delete a series, delete an occurrence: ``edit_plan``);
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import error
 from plansmith.errors import Conflict, Invalid, NotFound
-from plansmith.io.ical import instances, rrule_problem
+from plansmith.io.ical import rrule_problem
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.schema_types import Id, Spec
 from plansmith.services.access import Action, require
@@ -38,7 +38,7 @@ EMAIL = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
 MINUTE = timedelta(minutes=1)
 
 
-def _local(value: datetime) -> datetime:
+def local(value: datetime) -> datetime:
     """A wall-clock time in the project's zone: seconds dropped, and an offset refused (the
     zone is the project's, not the sender's)."""
     if value.tzinfo is not None:
@@ -46,7 +46,7 @@ def _local(value: datetime) -> datetime:
     return value.replace(second=0, microsecond=0)
 
 
-def _emails(values: list[str]) -> list[str]:
+def emails(values: list[str]) -> list[str]:
     out: list[str] = []
     for value in values:
         text = value.strip()
@@ -68,33 +68,13 @@ class SeriesIn(Spec):
     agenda_template: str = Field("", max_length=20_000)
     attendees: list[str] = Field(default_factory=list, max_length=200)
 
-    _start = field_validator("start")(_local)
-    _attendees = field_validator("attendees")(_emails)
+    _start = field_validator("start")(local)
+    _attendees = field_validator("attendees")(emails)
 
     @field_validator("rrule")
     @classmethod
     def _rule(cls, value: str) -> str:
         return value.strip().removeprefix("RRULE:").strip()
-
-
-class OccurrenceIn(Spec):
-    start: datetime | None = None
-    duration: int | None = Field(None, ge=5, le=24 * 60)
-    location: str | None = Field(None, max_length=300)
-    cancelled: bool = False
-    agenda: str | None = Field(None, max_length=50_000)
-    minutes: str = Field("", max_length=200_000)
-    attendees: list[str] | None = Field(None, max_length=200)
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, value: datetime | None) -> datetime | None:
-        return _local(value) if value is not None else None
-
-    @field_validator("attendees")
-    @classmethod
-    def _attendees(cls, value: list[str] | None) -> list[str] | None:
-        return _emails(value) if value is not None else None
 
 
 def validated(schema: type[Spec], document: dict[str, Any], what: str) -> Any:
@@ -122,7 +102,7 @@ def _check_rule(item: SeriesIn) -> None:
 # Attendees ----------------------------------------------------------------------------------
 
 
-def _invitees(session: Session, series: m.MeetingSeries, occurrence_id: int | None) -> list[str]:
+def invitees(session: Session, series: m.MeetingSeries, occurrence_id: int | None) -> list[str]:
     rows = session.scalars(
         select(m.MeetingAttendee.email)
         .where(
@@ -136,7 +116,7 @@ def _invitees(session: Session, series: m.MeetingSeries, occurrence_id: int | No
     return list(rows)
 
 
-def _set_invitees(
+def set_invitees(
     session: Session, series: m.MeetingSeries, occurrence_id: int | None, emails: list[str]
 ) -> None:
     """Replace the invitees; an address of an account is linked to it, so the person's own
@@ -191,7 +171,7 @@ def series_document(session: Session, row: m.MeetingSeries) -> dict[str, Any]:
         "location": row.location,
         "agenda_template": row.agenda_template,
         "organizer": organizer.email if organizer is not None else None,
-        "attendees": _invitees(session, row, None),
+        "attendees": invitees(session, row, None),
     }
 
 
@@ -235,7 +215,7 @@ def create_series(
     _write_series(session, row, item)
     session.add(row)
     session.flush()
-    _set_invitees(session, row, None, item.attendees)
+    set_invitees(session, row, None, item.attendees)
     session.flush()
     document = series_document(session, row)
     record_changes(session, user, project, "meeting", row.id, row.key, {}, document)
@@ -262,7 +242,7 @@ def update_series(
         raise Invalid("a meeting's id cannot change; create a new one", code="id_immutable")
     _write_series(session, row, item)
     if "attendees" in patch:
-        _set_invitees(session, row, None, item.attendees)
+        set_invitees(session, row, None, item.attendees)
     session.flush()
     after = series_document(session, row)
     record_changes(session, user, project, "meeting", row.id, row.key, before, after)
@@ -279,194 +259,3 @@ def delete_series(
     session.delete(row)
     session.flush()
     record_changes(session, user, project, "meeting", row.id, row.key, before, {})
-
-
-# Occurrences --------------------------------------------------------------------------------
-
-
-def occurrence_document(
-    session: Session, row: m.MeetingOccurrence, series: m.MeetingSeries
-) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "series": series.key,
-        "title": series.title,
-        "start": row.starts_at.isoformat(timespec="minutes"),
-        "duration": row.duration_minutes,
-        "location": row.location,
-        "cancelled": row.cancelled,
-        "agenda": row.agenda,
-        "minutes": row.minutes,
-        "attendees": _invitees(session, series, row.id),
-        "recurrence_id": (
-            row.recurrence_id.isoformat(timespec="minutes") if row.recurrence_id else None
-        ),
-    }
-
-
-def occurrence_by_id(
-    session: Session, project: t.Project, ident: str | int
-) -> tuple[m.MeetingOccurrence, m.MeetingSeries]:
-    try:
-        number = int(ident)
-    except ValueError:
-        number = 0
-    row = (
-        session.scalar(
-            select(m.MeetingOccurrence).where(
-                m.MeetingOccurrence.project_id == project.id, m.MeetingOccurrence.id == number
-            )
-        )
-        if 0 < number < 2**63
-        else None
-    )
-    if row is None:
-        raise NotFound(f"no meeting occurrence '{ident}' here")
-    series = session.get(m.MeetingSeries, row.series_id)
-    assert series is not None  # a foreign key, cascading
-    return row, series
-
-
-def get_occurrence(
-    session: Session, user: t.User, project: t.Project, ident: str
-) -> tuple[m.MeetingOccurrence, m.MeetingSeries]:
-    require(session, user, project.id, Action.READ_PLAN, exists=True)
-    return occurrence_by_id(session, project, ident)
-
-
-def _is_instance(series: m.MeetingSeries, moment: datetime) -> bool:
-    return moment in instances(series.rrule, series.first_start, moment, moment)
-
-
-def upcoming(series: m.MeetingSeries, after: datetime, count: int) -> list[datetime]:
-    """The rule's next ``count`` start times from ``after``."""
-    return instances(series.rrule, series.first_start, after, after + timedelta(days=3660))[:count]
-
-
-def schedule_occurrence(
-    session: Session, user: t.User, project: t.Project, key: str, body: dict[str, Any]
-) -> m.MeetingOccurrence:
-    """A meeting of the series at ``start`` (default: the rule's next one from now), with the
-    series' agenda template and invitees unless the body gives its own."""
-    require(session, user, project.id, Action.RECORD_MEETINGS, exists=True)
-    series = series_named(session, project, key)
-    item: OccurrenceIn = validated(OccurrenceIn, body, "meeting occurrence")
-    start = item.start
-    if start is None:
-        following = upcoming(series, datetime.now().replace(second=0, microsecond=0), 1)
-        if not following:
-            raise Invalid("the meeting has no further dates; give a start", code="no_next_meeting")
-        start = following[0]
-    instance = start if _is_instance(series, start) else None
-    if instance is not None and session.scalar(
-        select(m.MeetingOccurrence.id).where(
-            m.MeetingOccurrence.series_id == series.id,
-            m.MeetingOccurrence.recurrence_id == instance,
-        )
-    ):
-        raise Conflict(
-            f"the meeting of {start:%Y-%m-%d %H:%M} is already recorded; change that one",
-            code="occurrence_exists",
-        )
-    row = m.MeetingOccurrence(
-        project_id=project.id,
-        series_id=series.id,
-        starts_at=start,
-        recurrence_id=instance,
-        duration_minutes=item.duration or series.duration_minutes,
-        location=item.location if item.location is not None else series.location,
-        cancelled=item.cancelled,
-        agenda=item.agenda if item.agenda is not None else series.agenda_template,
-        minutes=item.minutes,
-    )
-    session.add(row)
-    session.flush()
-    attendees = item.attendees if item.attendees is not None else _invitees(session, series, None)
-    _set_invitees(session, series, row.id, attendees)
-    session.flush()
-    document = occurrence_document(session, row, series)
-    record_changes(session, user, project, "meeting_occurrence", row.id, str(row.id), {}, document)
-    return row
-
-
-def update_occurrence(
-    session: Session,
-    user: t.User,
-    project: t.Project,
-    ident: str,
-    patch: dict[str, Any],
-    if_match: int | None,
-) -> m.MeetingOccurrence:
-    require(session, user, project.id, Action.RECORD_MEETINGS, exists=True)
-    row, series = occurrence_by_id(session, project, ident)
-    check_version(row, if_match)
-    before = occurrence_document(session, row, series)
-    read_only = {"id", "series", "title", "recurrence_id", "version"}
-    merged = {k: v for k, v in {**before, **patch}.items() if k not in read_only}
-    item: OccurrenceIn = validated(OccurrenceIn, merged, "meeting occurrence")
-    row.starts_at = item.start or row.starts_at  # null keeps the time it has
-    row.duration_minutes = item.duration or row.duration_minutes
-    row.location, row.cancelled = item.location or "", item.cancelled
-    row.agenda, row.minutes = item.agenda or "", item.minutes
-    if item.attendees is not None and "attendees" in patch:
-        _set_invitees(session, series, row.id, item.attendees)
-    session.flush()
-    after = occurrence_document(session, row, series)
-    record_changes(session, user, project, "meeting_occurrence", row.id, str(row.id), before, after)
-    return row
-
-
-def delete_occurrence(
-    session: Session, user: t.User, project: t.Project, ident: str, if_match: int | None
-) -> None:
-    require(session, user, project.id, Action.EDIT_PLAN, exists=True)
-    row, series = occurrence_by_id(session, project, ident)
-    check_version(row, if_match)
-    before = occurrence_document(session, row, series)
-    session.delete(row)
-    session.flush()
-    record_changes(session, user, project, "meeting_occurrence", row.id, str(row.id), before, {})
-
-
-def list_occurrences(
-    session: Session,
-    user: t.User,
-    project: t.Project,
-    key: str,
-    *,
-    after: datetime | None = None,
-    count: int = 10,
-) -> list[dict[str, Any]]:
-    """Recorded occurrences and the rule's coming instances from ``after`` (default: a week
-    ago), in time order; an instance nobody recorded yet has ``id`` None."""
-    require(session, user, project.id, Action.READ_PLAN, exists=True)
-    series = series_named(session, project, key)
-    since = after or (datetime.now() - timedelta(days=7)).replace(second=0, microsecond=0)
-    rows = list(
-        session.scalars(
-            select(m.MeetingOccurrence).where(
-                m.MeetingOccurrence.series_id == series.id,
-                m.MeetingOccurrence.starts_at >= since,
-            )
-        )
-    )
-    taken = {row.recurrence_id for row in rows if row.recurrence_id is not None}
-    documents = [
-        {**occurrence_document(session, row, series), "version": row.version} for row in rows
-    ]
-    for moment in upcoming(series, since, max(1, min(count, 100))):
-        if moment not in taken:
-            documents.append(
-                {
-                    "id": None,
-                    "series": series.key,
-                    "title": series.title,
-                    "start": moment.isoformat(timespec="minutes"),
-                    "duration": series.duration_minutes,
-                    "location": series.location,
-                    "cancelled": False,
-                    "recurrence_id": moment.isoformat(timespec="minutes"),
-                }
-            )
-    documents.sort(key=lambda d: (d["start"], d["id"] is None))
-    return documents[: max(1, min(count, 100))]

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plansmith.errors import ServiceError
-from plansmith.services import calendar_feeds, meeting_ics, meeting_log, meetings
+from plansmith.services import (
+    calendar_feeds,
+    meeting_ics,
+    meeting_log,
+    meeting_occurrences,
+    meetings,
+)
 from plansmith.services.access import ALLOWED, Action, role_on
 from plansmith.services.portfolios import find_project
 from plansmith.storage import tables as t
@@ -78,7 +84,9 @@ def _page(
     allowed = ALLOWED[role] if role is not None else frozenset()
     series = meetings.list_series(session, user, project)
     for item in series:
-        item["dates"] = meetings.list_occurrences(session, user, project, item["id"], count=6)
+        item["dates"] = meeting_occurrences.list_occurrences(
+            session, user, project, item["id"], count=6
+        )
     team = session.scalars(
         select(t.Resource.key)
         .join(t.ProjectResource, t.ProjectResource.resource_id == t.Resource.id)
@@ -175,7 +183,9 @@ async def record_meeting(
 
     def change() -> None:
         body = {"start": form["start"]} if form.get("start") else {}
-        made.append(meetings.schedule_occurrence(session, user, project, series, body).id)
+        made.append(
+            meeting_occurrences.schedule_occurrence(session, user, project, series, body).id
+        )
 
     failed = _attempt(session, change)
     if failed is not None:
@@ -204,12 +214,15 @@ def _occurrence(
     submitted: Form | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    row, series = meetings.get_occurrence(session, user, project, ident)
+    row, series = meeting_occurrences.get_occurrence(session, user, project, ident)
     role = role_on(session, user, project.id)
     context = {
         **page_context(session, user, project),
         "can_record": role is not None and Action.RECORD_MEETINGS in ALLOWED[role],
-        "meeting": {**meetings.occurrence_document(session, row, series), "version": row.version},
+        "meeting": {
+            **meeting_occurrences.occurrence_document(session, row, series),
+            "version": row.version,
+        },
         "errors": errors or {},
         "submitted": submitted or {},
     }
@@ -232,7 +245,9 @@ async def save_occurrence(
     }
     failed = _attempt(
         session,
-        lambda: meetings.update_occurrence(session, user, project, ident, patch, _version(form)),
+        lambda: meeting_occurrences.update_occurrence(
+            session, user, project, ident, patch, _version(form)
+        ),
     )
     if failed is None:
         return RedirectResponse(f"/projects/{key}/meetings/occurrences/{ident}", status_code=303)
