@@ -134,3 +134,45 @@ def test_renewals_are_money_and_changes_are_the_managers(api: Api, admin: dict[s
     assert api.client.get(f"{P}/systems/renewals", headers=stakeholder).status_code == 200
     refused = api.client.post(f"{P}/systems", json={**SYSTEM, "id": "x"}, headers=viewer)
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+
+
+def test_maintenance_windows_and_updates_are_in_the_project_feed(
+    api: Api, admin: dict[str, str]
+) -> None:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    reply = api.client.post(
+        f"{V1}/projects",
+        json={"id": "ops", "name": "Ops", "start": "2027-01-04", "timezone": "Europe/Berlin"},
+        headers=admin,
+    )
+    assert reply.status_code == 201, reply.text
+    system = {
+        **SYSTEM,
+        "maintenance": [
+            *SYSTEM["maintenance"],  # type: ignore[misc]
+            {"id": "sun", "weekly": "sun", "time": "01:00-02:00", "until": "2027-06-30"},
+        ],
+        "updates": [*SYSTEM["updates"], {"version": "17", "date": "2027-09-01"}],  # type: ignore[misc]
+    }
+    assert api.client.post(f"{P}/systems", json=system, headers=admin).status_code == 201
+    made = api.client.post(f"{V1}/calendar-feeds", json={"project": "ops"}, headers=admin)
+    assert made.status_code == 201, made.text
+    url = made.json()["url"].split("testserver", 1)[1]
+    events = list(Calendar.from_ical(api.client.get(url).content).walk("VEVENT"))
+    by_summary = {str(e["SUMMARY"]): e for e in events}
+    patch = next(
+        e for e in events if str(e["UID"]).startswith("plansmith-ops-maintenance-pg-patch")
+    )
+    berlin = ZoneInfo("Europe/Berlin")
+    # the first "first Saturday" from the project's start (2027-01-04)
+    assert patch["DTSTART"].dt == datetime(2027, 2, 6, 2, 0, tzinfo=berlin)
+    assert patch["RRULE"]["BYDAY"] == ["1SA"]
+    sunday = next(e for e in events if str(e["UID"]).startswith("plansmith-ops-maintenance-pg-sun"))
+    assert sunday["RRULE"]["UNTIL"][0].date() == date(2027, 6, 30)
+    in_window = by_summary["Update PostgreSQL to 16"]
+    assert in_window["DTSTART"].dt == datetime(2027, 4, 3, 2, 0, tzinfo=berlin)
+    assert by_summary["Update PostgreSQL to 17"]["DTSTART"].dt == date(2027, 9, 1)  # all day

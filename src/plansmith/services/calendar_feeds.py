@@ -30,6 +30,7 @@ from plansmith.io.schema_types import Spec
 from plansmith.scheduling.result import ScheduleResult
 from plansmith.services import plan_cache
 from plansmith.services.access import ALLOWED, Action, require, role_on
+from plansmith.services.inventory_feed import maintenance_events
 from plansmith.services.meeting_ics import (
     meeting_events,
     meetings_of,
@@ -138,6 +139,7 @@ def feed_calendar(session: Session, token: str) -> bytes:
             raise NotFound(NOT_FOUND) from exc
         events = _plan_events(session, project)
         events += meeting_events(session, project, project_meetings(session, project))
+        events += maintenance_events(session, project)  # the systems' windows and updates
         return calendar_bytes(events, name=f"{project.name} (Plansmith)")
     events = []
     for project in session.scalars(select(t.Project).order_by(t.Project.key)):
