@@ -4,10 +4,14 @@ and the same RACI findings (code and message), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from plansmith.reports.markdown import render_markdown
+from plansmith.reports.xlsx import render_xlsx
 from plansmith.services import accounts, plan_cache, team
 from plansmith.services.access import Action
 from plansmith.services.portfolios import find_project
@@ -62,6 +66,11 @@ def test_the_section_is_the_team_services(database: Database) -> None:
     findings = report.table("raci_findings")
     assert sorted(findings.rows) == sorted((d["code"], d["message"]) for d in raci)
     assert {"raci_no_accountable", "raci_no_responsible"} <= set(findings.column("Code"))
+
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    assert book.sheetnames == ["Summary", "Tasks", "Costs", "Risks", "Deliverables"]
+    rows = list(book["Deliverables"].iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == table.column("Id")
 
     text = render_markdown(report)
     assert "## Roles and deliverables" in text

@@ -12,6 +12,7 @@ from plansmith.analytics.risk_report import RiskReport
 from plansmith.domain.model import Project
 from plansmith.domain.risk import ThreePoint
 from plansmith.reports.document import Column, Table, Value
+from plansmith.reports.status_team import team_sheets
 from plansmith.scheduling.result import ScheduleResult
 
 CENT = Decimal("0.01")
@@ -136,4 +137,4 @@ def sheets(
         "Earned value is not available.",
     )
     risks = Table("risks", "Risks", RISK_COLUMNS, tuple(risk_rows(project, simulation)))
-    return (task_table, costs, risks)
+    return (task_table, costs, risks, *team_sheets(project, schedule))

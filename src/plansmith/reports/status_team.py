@@ -4,8 +4,9 @@ what the RACI checks find.
 
 The findings are :func:`~plansmith.analytics.team_checks.raci_diagnostics` itself, the same
 rules the plan file, the API and the Team page report, so the report never judges the matrix
-by a rule of its own. Kept apart from :mod:`.status` so that module stays one screenful per
-section.
+by a rule of its own. The deliverables are also a sheet of the spreadsheet (XLSX shows only
+the sections' figures and text), for plans that have any. Kept apart from :mod:`.status` so
+that module stays one screenful per section.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ STATUS_WORDS = {
 }
 
 
-def team_section(project: Project, schedule: ScheduleResult) -> Section:
-    team = project.team
+def deliverables_table(project: Project, schedule: ScheduleResult) -> Table:
+    """Every deliverable: status, the milestone it is due at and its date, its sign-off."""
     names = {task.id: task.name for task in project.tasks}
     due: dict[str, datetime] = {
         task.id: schedule.at(placed.finish)
         for task, placed in zip(project.tasks, schedule.tasks, strict=True)
     }
     rows: list[tuple[Value, ...]] = []
-    for d in team.deliverables:
+    for d in project.team.deliverables:
         signed = d.signed_off
         milestone = names.get(d.milestone, d.milestone) if d.milestone else None
         rows.append(
@@ -48,6 +49,23 @@ def team_section(project: Project, schedule: ScheduleResult) -> Section:
                 signed.day if signed is not None else None,
             )
         )
+    return Table(
+        "deliverables",
+        "Deliverables",
+        (Column("Id"), Column("Deliverable"), Column("Status"), Column("Due at"),
+         Column("Due", "datetime"), Column("Signed off by"), Column("Signed off", "date")),
+        tuple(rows),
+        "No deliverables.",
+    )  # fmt: skip
+
+
+def team_sheets(project: Project, schedule: ScheduleResult) -> tuple[Table, ...]:
+    """The spreadsheet's Deliverables sheet, for plans that have any (others keep theirs)."""
+    return (deliverables_table(project, schedule),) if project.team.deliverables else ()
+
+
+def team_section(project: Project, schedule: ScheduleResult) -> Section:
+    team = project.team
     findings = raci_diagnostics(project)
     signed_off = sum(1 for d in team.deliverables if d.signed_off is not None)
     if not team.deliverables and not team.raci:
@@ -66,14 +84,7 @@ def team_section(project: Project, schedule: ScheduleResult) -> Section:
             KeyFigure("raci_findings", "RACI findings", len(findings), "count"),
         ),
         (
-            Table(
-                "deliverables",
-                "Deliverables",
-                (Column("Id"), Column("Deliverable"), Column("Status"), Column("Due at"),
-                 Column("Due", "datetime"), Column("Signed off by"), Column("Signed off", "date")),
-                tuple(rows),
-                "No deliverables.",
-            ),
+            deliverables_table(project, schedule),
             Table(
                 "raci_findings",
                 "RACI checks",
@@ -82,4 +93,4 @@ def team_section(project: Project, schedule: ScheduleResult) -> Section:
                 "The RACI matrix passes every check.",
             ),
         ),
-    )  # fmt: skip
+    )
