@@ -155,6 +155,11 @@ def test_a_refused_cell_shows_its_code_next_to_it(site: Site) -> None:
     assert status == 422
     added = part.split('id="raci-add"')[1].split("</form>")[0]
     assert code_of(added) == "raci_unknown_item"
+    # A cell the grid does not have (a crafted request): said at the add form, not lost.
+    status, part = _set_cell(owner, key, page, "build", "nobody", "C")
+    assert status == 422
+    added = part.split('id="raci-add"')[1].split("</form>")[0]
+    assert code_of(added) == "raci_unknown_party"
     # A stale version: a conflict, shown at the cell, the grid redrawn with the current one.
     saved, current = _set_cell(owner, key, page, "build", "tp-sponsor", "I")
     assert saved == 200, current

@@ -107,6 +107,12 @@ def _context(
     failed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     view = view if view is not None else team.team_view(session, user, project.key)
+    if failed and failed["where"].startswith("cell:"):
+        grid = view.get("raci", {})
+        items = {i["id"] for i in grid.get("items", [])}
+        parties = {p["id"] for p in grid.get("parties", [])}
+        if failed["form"].get("item") not in items or failed["form"].get("party") not in parties:
+            failed = {**failed, "where": "add"}  # no such cell to show it at: the add form's
     by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d in view["diagnostics"]:
         by_subject[d.get("subject") or ""].append(d)

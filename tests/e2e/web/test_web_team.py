@@ -76,3 +76,10 @@ def test_edit_the_raci_grid_and_see_the_checks(
     assert page.get_by_role("heading", level=1).inner_text() == "Workload"
     assert page.locator(f'#workload-projects [data-project="{key}"]').count() == 1
     assert page.locator('#workload tr[data-person="tp-alice"]').count() == 1
+
+    # The demo's data-centre migration, which uses every team section, opens cleanly too.
+    answer = page.goto("/projects/dc-migration-2027/team")
+    assert answer is not None
+    assert answer.status == 200
+    assert page.locator("article[data-deliverable]").count() > 0
+    assert page.locator("#skills-matrix tbody tr").count() > 0
