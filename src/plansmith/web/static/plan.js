@@ -281,6 +281,7 @@
     for (const [type, listener, options] of state.listeners) document.removeEventListener(type, listener, options);
     state.listeners = [];
     if (again && state.gantt) state.scroll = { table: $("#wbs-scroll").scrollTop, left: state.gantt.$container.scrollLeft, top: state.gantt.$container.scrollTop };
+    if (state.gantt) state.gantt.drawing = null; // the old chart stops drawing its slices
     holder.replaceChildren();
     state.gantt = null;
     pressZoom();
