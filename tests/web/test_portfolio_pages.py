@@ -120,10 +120,19 @@ def test_the_decision_matrix_is_edited_and_a_recommendation_recorded(site: Site)
         data={"csrf_token": csrf(page), "version": "2", "option": "tape", "decided_by": "Board"},
     )
     assert chosen.status_code == 303, chosen.text
-    assert (
-        'id="recommendation"><strong>tape</strong>, by Board'
-        in admin.get("/evaluations/backup").text
+    page = admin.get("/evaluations/backup").text
+    assert 'id="recommendation"><strong>tape</strong>, by Board' in page
+    key = site.import_example("saas-launch.yaml")
+    applied = admin.post(
+        "/evaluations/backup/apply", data={"csrf_token": csrf(page), "project": key}
     )
+    assert applied.status_code == 303, applied.text
+    budget = admin.get(f"/api/v1/projects/{key}").json()["budget"]
+    assert any("Keep tape: Tapes" in line["name"] for line in budget)
+    unknown = admin.post(
+        "/evaluations/backup/apply", data={"csrf_token": csrf(page), "project": "nope"}
+    )
+    assert unknown.status_code == 404
 
 
 def test_the_inventory_page_shows_systems_checks_renewals_and_windows(site: Site) -> None:

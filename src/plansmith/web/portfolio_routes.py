@@ -213,6 +213,20 @@ async def save_recommendation(
     return _saved(request, session, user, key, {"recommendation": choice}, version)
 
 
+@router.post("/evaluations/{key}/apply", dependencies=[CsrfChecked])
+async def apply_evaluation(
+    request: Request, key: str, session: PageSession, user: PageUser
+) -> Response:
+    """The recommended option's budget lines and system into the project named in the form."""
+    project = (await _form(request)).get("project", "")
+    try:
+        with session.begin_nested():
+            evaluations.apply(session, user, project, key)
+    except ServiceError as exc:
+        return _evaluation_page(request, session, user, key, exc)
+    return RedirectResponse(f"/projects/{project}/inventory", status_code=303)
+
+
 def _saved(
     request: Request, session: Session, user: t.User, key: str, patch: dict[str, Any],
     version: int | None,
