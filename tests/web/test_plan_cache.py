@@ -137,3 +137,22 @@ def test_consecutive_drags_each_start_from_the_last(site: Site) -> None:
     page = site.client.get("/projects/web-plan")
     assert _cells(page.text, "build")[3:5] == ["2027-03-22", "2027-03-26"]
     assert site.task("build")["start_no_earlier_than"] == "2027-03-22"
+
+
+def _body(html: str) -> str:
+    return html[html.index('<div id="plan-body"') :]
+
+
+def test_the_view_after_a_drag_is_the_view_a_fresh_read_gives(site: Site) -> None:
+    """After a drag the page's rows are the ones before for the tasks that did not move, and
+    new ones for the rest: the same page as computing every row again."""
+    site.client.get("/projects/web-plan")
+    for key, start, end in (
+        ("build", "2027-03-15", "2027-03-19"),
+        ("sketch", "2027-03-01", "2027-03-04"),
+    ):
+        assert drag(site, key, start, end).status_code == 200
+    kept = site.client.get("/projects/web-plan").text  # the view the drag left in the cache
+    plan_cache.clear()
+    fresh = site.client.get("/projects/web-plan").text
+    assert _body(kept) == _body(fresh)

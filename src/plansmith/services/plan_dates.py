@@ -98,7 +98,7 @@ def change_dates(
         return with_task(plan, row)
 
     before = view_of(session, user, project, plan)
-    view = checked(session, user, project, apply, key, plan_after)
+    view = checked(session, user, project, apply, key, plan_after, before)
     moved = view.row(key)
     message = ""
     if moved is not None:

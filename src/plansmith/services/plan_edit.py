@@ -95,13 +95,15 @@ def checked(
     change: Callable[[], None],
     key: str,
     plan_after: Callable[[], tuple[dict[str, Any], PlanSpec] | None] = lambda: None,
+    before: PlanView | None = None,
 ) -> PlanView:
     """Make the change in a savepoint and keep it only if the plan still schedules.
 
     ``plan_after`` may give the changed plan (its document and spec) without reading it all
     back (a dragged bar changes one task's fields); None reads it back. The new schedule is
     kept for the plan's new revision once the transaction commits, so the next page load
-    reuses it."""
+    reuses it. ``before``, the caller's view of the plan before the change, lends its rows to
+    the tasks that did not move when ``plan_after`` gave the plan (one task's fields changed)."""
     with session.begin_nested():
         change()
         session.flush()
@@ -118,7 +120,7 @@ def checked(
                 diagnostics=[_on_field(plan.spec, d, key) for d in errors],
             )
     remember(session, plan_key(session, project), plan)
-    return view_of(session, user, project, plan)
+    return view_of(session, user, project, plan, before if after is not None else None, key)
 
 
 def _on_field(spec: PlanSpec, diagnostic: Diagnostic, key: str) -> Diagnostic:

@@ -86,9 +86,8 @@ class PlanView:
         not the same tasks in the same order (then only the whole view will do)."""
         if [r.id for r in self.rows] != [r.id for r in before.rows]:
             return None
-        return [
-            i for i, (new, old) in enumerate(zip(self.rows, before.rows, strict=True)) if new != old
-        ]
+        pairs = enumerate(zip(self.rows, before.rows, strict=True))
+        return [i for i, (new, old) in pairs if new is not old and new != old]
 
 
 def plan_view(session: Session, user: t.User, project: t.Project) -> PlanView:
@@ -101,10 +100,21 @@ def plan_view(session: Session, user: t.User, project: t.Project) -> PlanView:
 _VIEWS_PER_PLAN = 8
 
 
-def view_of(session: Session, user: t.User, project: t.Project, plan: Scheduled) -> PlanView:
+def view_of(
+    session: Session,
+    user: t.User,
+    project: t.Project,
+    plan: Scheduled,
+    previous: PlanView | None = None,
+    changed: str = "",
+) -> PlanView:
     """The view of a plan already scheduled (edits schedule once, then show that). The same
     viewer rights on the same revision give the same view, so it is kept with the schedule:
-    everything in it (task versions and the baseline included) changes the plan's revision."""
+    everything in it (task versions and the baseline included) changes the plan's revision.
+
+    ``previous``, the same viewer's view of the plan before a change to task ``changed``'s own
+    fields and nothing else (a dragged bar), lends its rows to the tasks the new schedule did
+    not move."""
     role = role_on(session, user, project.id)
     allowed = ALLOWED[role] if role is not None else frozenset()
     can_edit = Action.EDIT_PLAN in allowed
@@ -114,7 +124,9 @@ def view_of(session: Session, user: t.User, project: t.Project, plan: Scheduled)
     rights = ("view", can_edit, can_progress, own)
     view: PlanView | None = plan.extra.get(rights)
     if view is None:
-        view = _view(session, project, plan.spec, plan.outcome, can_edit, can_progress, own)
+        if previous is not None and (previous.can_edit, previous.can_progress) != rights[1:3]:
+            previous = None
+        view = _view(session, project, plan.spec, plan.outcome, rights, previous, changed)
         if len(plan.extra) < _VIEWS_PER_PLAN:
             plan.extra[rights] = view
     return view
@@ -125,10 +137,11 @@ def _view(
     project: t.Project,
     spec: PlanSpec,
     outcome: PlanOutcome,
-    can_edit: bool,
-    can_progress: bool,
-    own: frozenset[str],
+    rights: tuple[str, bool, bool, frozenset[str]],
+    previous: PlanView | None,
+    changed: str,
 ) -> PlanView:
+    _, can_edit, can_progress, own = rights
     model = outcome.project
     if outcome.result is None or model is None or not outcome.ok:
         return PlanView(
@@ -149,8 +162,14 @@ def _view(
     baseline = _latest_baseline(session, project)
     by_id = {task.id: task for task in model.tasks}
     written = {s.id: s for s in _walk(spec.tasks)}
-    rows = []
-    for entry in doc["tasks"]:
+    rows: list[PlanRow] = []
+    bars: list[list[Any]] = []
+    kept = previous if previous is not None and len(previous.rows) == len(doc["tasks"]) else None
+    for i, entry in enumerate(doc["tasks"]):
+        if kept is not None and _unmoved(kept.rows[i], entry, changed, versions):
+            rows.append(kept.rows[i])
+            bars.append(kept.gantt[i])
+            continue
         task = by_id[entry["id"]]
         planned = baseline.get(task.id, {})
         rows.append(
@@ -181,16 +200,30 @@ def _view(
                 editable=_editable(can_edit, task, own),
             )
         )
+        bars.append(_bar(rows[-1]))
     return PlanView(
         rows,
         doc["project"]["start"],
         doc["project"]["finish"],
         spec.project.status_date,
         outcome.diagnostics,
-        [_bar(row) for row in rows],
+        bars,
         can_edit=can_edit,
         can_progress=can_progress,
         hours_per_day=model.hours_per_day,
+    )
+
+
+def _unmoved(row: PlanRow, entry: dict[str, Any], changed: str, versions: dict[str, int]) -> bool:
+    """The row stands as it was: not the changed task, and its schedule and version as before."""
+    return (
+        row.id == entry["id"] != changed
+        and (row.start, row.finish, row.critical)
+        == (entry["start"], entry["finish"], entry["critical"])
+        and (row.wbs, row.milestone, row.summary)
+        == (entry["wbs"], entry["milestone"], entry["summary"])
+        and row.resources == entry["resources"]
+        and row.version == versions.get(row.id, 1)
     )
 
 
