@@ -150,3 +150,25 @@ def test_a_feed_shows_only_what_its_owner_may_still_read(
     assert refused.status_code == 403
     someone_elses = api.client.delete(f"{V1}/calendar-feeds/1", headers=stakeholder)
     assert someone_elses.status_code == 404
+
+
+def test_a_persons_feed_has_the_maintenance_windows_of_the_systems_they_own(
+    api: Api, admin: dict[str, str], project: str
+) -> None:
+    base = f"{V1}/projects/{project}/systems"
+    for key, owner in (("db", SOFIA), ("cdn", "someone.else@example.com")):
+        system = {
+            "id": key,
+            "name": key.upper(),
+            "type": "software",
+            "owner": owner,
+            "maintenance": [{"id": "patch", "weekly": "sat", "time": "02:00-04:00"}],
+        }
+        reply = api.client.post(base, json=system, headers=admin)
+        assert reply.status_code == 201, reply.text
+    member = api.member(SOFIA, project, Role.MEMBER)
+    mine = {str(e["SUMMARY"]) for e in _events(api, _feed(api, member, {}))}
+    assert "Maintenance: DB" in mine
+    assert "Maintenance: CDN" not in mine
+    everyone = {str(e["SUMMARY"]) for e in _events(api, _feed(api, admin, {"project": project}))}
+    assert {"Maintenance: DB", "Maintenance: CDN"} <= everyone

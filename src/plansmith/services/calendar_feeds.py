@@ -1,15 +1,14 @@
-"""Private calendar feeds: a project's (its milestones, deadlines and meetings) or a person's
-(the milestones and deadlines of the projects they may read, the meetings they are invited to,
-their vacations as a resource), at a URL whose secret token is the only credential.
+"""Private calendar feeds: a project's (its milestones, deadlines, meetings, and its systems'
+maintenance windows and updates) or a person's (the milestones and deadlines of the projects
+they may read, the meetings they are invited to, their vacations as a resource, and the
+maintenance windows of the systems they own), at a URL whose secret token is the only
+credential.
 
 Calendar programs fetch a feed without signing in, so the URL is the key: only its SHA-256 is
 stored (a database leak reveals no working URL), it expires, and its owner can revoke it. A
 feed shows only what its owner may still read at the moment it is fetched, so taking away
 someone's role empties their feeds at once; a feed that is unknown, revoked or expired, or
 whose owner is deactivated, is simply not found, with no hint which.
-
-Maintenance windows of production systems are not in feeds yet: they belong to the systems
-inventory, which does not exist so far (docs/meetings.md).
 """
 
 from __future__ import annotations
@@ -148,6 +147,7 @@ def feed_calendar(session: Session, token: str) -> bytes:
             continue
         events += _plan_events(session, project, vacations_of=user.email)
         events += meeting_events(session, project, meetings_of(session, project, user))
+        events += maintenance_events(session, project, owned_by=user.email)
     return calendar_bytes(_unique(events), name=f"{user.name or user.email} (Plansmith)")
 
 

@@ -26,12 +26,24 @@ def _uid(project: t.Project, *parts: str) -> str:
     return f"plansmith-{project.key}-{'-'.join(parts)}@plansmith"
 
 
-def maintenance_events(session: Session, project: t.Project) -> list[CalendarEvent]:
+def maintenance_events(
+    session: Session, project: t.Project, owned_by: str | None = None
+) -> list[CalendarEvent]:
+    """Every system's windows and updates; with ``owned_by`` (an e-mail address), only those
+    of the systems that person owns: the system's ``owner`` is their address, or the id of one
+    of the plan's resources with that address."""
     spec = plan_spec(session, project)
     zone = ZoneInfo(spec.project.timezone)
     stamp = now()
     events: list[CalendarEvent] = []
-    for system in spec.systems:
+    systems = spec.systems
+    if owned_by is not None:
+        mine = owned_by.strip().lower()
+        names = {mine} | {r.id for r in spec.resources if (r.email or "").strip().lower() == mine}
+        systems = [
+            s for s in systems if s.owner.strip() in names or s.owner.strip().lower() in names
+        ]
+    for system in systems:
         windows = {w.id: w for w in system.maintenance}
         for window in system.maintenance:
             begin = window.first or spec.project.start
