@@ -23,6 +23,7 @@ from plansmith.errors import Forbidden, NotFound
 from plansmith.io.plan_schema import PlanSpec, TaskSpec
 from plansmith.services.access import ALLOWED, Action, owns_task, require, role_on
 from plansmith.services.plan_cache import Scheduled, scheduled
+from plansmith.services.plan_maintenance import UPDATE, WINDOW, maintenance_bands
 from plansmith.services.planning import PlanOutcome
 from plansmith.storage import tables as t
 
@@ -69,10 +70,21 @@ class PlanView:
     can_edit: bool = False  # the caller edits the plan (owner, manager)
     can_progress: bool = False  # the caller updates progress on own tasks (member)
     hours_per_day: float = 8.0
+    # The systems' maintenance windows and planned updates within the plan's span, drawn as
+    # bands behind the bars: [kind, start, end, label] (see services/plan_maintenance.py).
+    maintenance: list[list[Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def has_windows(self) -> bool:
+        return any(band[0] == WINDOW for band in self.maintenance)
+
+    @property
+    def has_updates(self) -> bool:
+        return any(band[0] == UPDATE for band in self.maintenance)
 
     @property
     def has_baseline(self) -> bool:
@@ -201,16 +213,23 @@ def _view(
             )
         )
         bars.append(_bar(rows[-1]))
+    start, finish = doc["project"]["start"], doc["project"]["finish"]
+    bands = (
+        maintenance_bands(spec, date.fromisoformat(start[:10]), date.fromisoformat(finish[:10]))
+        if spec.systems and start and finish
+        else []
+    )
     return PlanView(
         rows,
-        doc["project"]["start"],
-        doc["project"]["finish"],
+        start,
+        finish,
         spec.project.status_date,
         outcome.diagnostics,
         bars,
         can_edit=can_edit,
         can_progress=can_progress,
         hours_per_day=model.hours_per_day,
+        maintenance=bands,
     )
 
 

@@ -29,6 +29,7 @@
     gantt: null,
     data: [], // the chart's bars, as #gantt-data has them, with the changes drags made since
     dataOf: null,
+    maintenance: [], // the systems' windows and updates, as #gantt-maintenance has them
     listeners: [],
     scroll: null,
     pending: null,
@@ -275,6 +276,7 @@
     const source = $("#gantt-data");
     if (state.dataOf !== source) {
       state.data = JSON.parse(source?.textContent || "[]"); // a new plan body
+      state.maintenance = JSON.parse($("#gantt-maintenance")?.textContent || "[]");
       state.dataOf = source;
     }
     const data = state.data;
@@ -312,6 +314,7 @@
       view_top: state.scroll ? state.scroll.table : table.scrollTop, // the rows drawn first
       selected_task: () => state.selected,
       on_render: highlightBar,
+      maintenance: state.maintenance, // the systems' windows and updates, drawn behind the bars
     };
     const original = document.addEventListener;
     document.addEventListener = function (type, listener, opts) {

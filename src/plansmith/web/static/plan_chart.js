@@ -4,7 +4,7 @@
 // data-drawn says how far it got: "view", then "all"); work frappe-gantt does per bar with a
 // layout pass each (labels, bounding boxes) is done without one; and the chart shows what a
 // plan has beyond frappe-gantt's bars (critical tasks, summaries, milestones, baselines, the
-// status date). plan.js builds it (PlanChart.PlanGantt) and drives it. Task names reach the
+// status date, the systems' maintenance windows and updates). plan.js builds it (PlanChart.PlanGantt) and drives it. Task names reach the
 // chart escaped: frappe-gantt writes labels and popups as HTML.
 (function () {
   "use strict";
@@ -403,7 +403,41 @@
     if (bar.task.id === gantt.options.selected_task?.()) group.classList.add("selected");
   }
 
+  // The systems' maintenance windows and planned updates (options.maintenance, the page's
+  // [kind, start, end, label] lists, only those within the plan's span): one band each, the
+  // height of the grid, behind the bars and the baselines. A window of an hour is a sliver at
+  // week zoom, so a band is never narrower than a few pixels. Labels are set as text.
+  function drawMaintenance(gantt) {
+    const bands = gantt.options.maintenance;
+    if (!bands || !bands.length) return;
+    const group = document.createElementNS(NS, "g");
+    group.setAttribute("class", "maintenance");
+    const top = gantt.config.header_height;
+    const height = Math.max(0, gantt.grid_height - top);
+    for (const [kind, start, end, label] of bands) {
+      const x1 = xOf(gantt, parse(start));
+      const x2 = xOf(gantt, parse(end));
+      const rect = document.createElementNS(NS, "rect");
+      const text = `${label}: ${start.replace("T", " ")} to ${end.replace("T", " ")}`;
+      rect.setAttribute("class", `maintenance-band ${kind}`);
+      rect.setAttribute("x", x1);
+      rect.setAttribute("y", top);
+      rect.setAttribute("width", Math.max(3, x2 - x1));
+      rect.setAttribute("height", height);
+      rect.setAttribute("role", "img");
+      rect.setAttribute("aria-label", text);
+      rect.dataset.start = start;
+      rect.dataset.end = end;
+      const title = document.createElementNS(NS, "title");
+      title.textContent = text;
+      rect.append(title);
+      group.append(rect);
+    }
+    gantt.extras.prepend(group);
+  }
+
   function decorate(gantt) {
+    drawMaintenance(gantt);
     const status = document.querySelector("[data-status-date]");
     if (status) {
       const x = xOf(gantt, new Date(parse(status.dataset.statusDate).getTime() + DAY));
