@@ -19,6 +19,7 @@ from plansmith.web import (
     plan_routes,
     portfolio_routes,
     report_routes,
+    team_edit_routes,
     team_routes,
 )
 from plansmith.web.deps import SignInRequired
@@ -38,6 +39,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(meeting_routes.router)
     app.include_router(comms_routes.router)
     app.include_router(team_routes.router)
+    app.include_router(team_edit_routes.router)  # after: its /team/{section} comes last
     app.include_router(portfolio_routes.router)
 
     @app.exception_handler(SignInRequired)

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import error
 from plansmith.errors import Invalid, ServiceError
-from plansmith.services import plan_cache, team, workload
+from plansmith.services import items, plan_cache, team, workload
 from plansmith.services.access import Action
+from plansmith.services.pool_kinds import RESOURCES
 from plansmith.services.portfolios import find_project
 from plansmith.storage import tables as t
 from plansmith.web.deps import CsrfChecked, PageSession, PageUser
@@ -133,6 +134,16 @@ def _context(
         "dues": _dues(session, project),
         "failed": failed or {},
         "today": date.today().isoformat(),
+        "pool_versions": _pool_versions(session, user, view),
+    }
+
+
+def _pool_versions(session: Session, user: t.User, view: dict[str, Any]) -> dict[str, int]:
+    """Each person's pool resource version: a skill level is saved in the resource, under its
+    own version rather than the project's (team_edit_routes)."""
+    people = view.get("skills", {}).get("people", [])
+    return {
+        p["id"]: items.get_item(session, user, RESOURCES, None, p["id"]).version for p in people
     }
 
 
