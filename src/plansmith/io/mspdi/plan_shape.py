@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from plansmith.domain.calendar import WEEKDAYS, standard_week
 from plansmith.io.mspdi.fidelity import Fate, Fidelity
 from plansmith.io.mspdi.tasks import ELAPSED_CALENDAR, TaskRow
 from plansmith.io.mspdi.values import duration_text
@@ -157,8 +158,9 @@ def walk(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def first_minute(calendar: dict[str, Any] | None, day: str) -> int:
     """The first working minute of a weekday on a plan calendar (the built-in one if None)."""
     if calendar is None:
-        hours = ["09:00-12:00"] if day not in ("sat", "sun") else []
-    elif "week" in calendar:
+        ranges = standard_week().days[WEEKDAYS.index(day)]
+        return ranges[0][0] if ranges else 24 * 60
+    if "week" in calendar:
         hours = calendar["week"].get(day, [])
     else:
         hours = calendar["hours"] if day in calendar["workdays"] else []

@@ -97,6 +97,7 @@ class _Reader:
         self.summary_name = ""
         self.project_calendar: dict[str, Any] | None = None
         self.resource_calendars: dict[str, str | None] = {}
+        self._per_day: int | None = None
 
     def take(self, section: str, record: Record) -> None:
         if section == "Project":
@@ -135,10 +136,14 @@ class _Reader:
         )
 
     def _minutes_per_day(self) -> int:
-        try:
-            return int(float(self.header.get("MinutesPerDay", "480"))) or 480
-        except ValueError:
-            return 480
+        """Read once: the header comes before the tasks that need it, and a 20,000-task file
+        asks for it for every task and link."""
+        if self._per_day is None:
+            try:
+                self._per_day = int(float(self.header.get("MinutesPerDay", "480"))) or 480
+            except ValueError:
+                self._per_day = 480
+        return self._per_day
 
     # Assembly -----------------------------------------------------------------------------
 
