@@ -1,12 +1,16 @@
-"""Working calendars as data: a weekly pattern of working ranges plus non-working dates.
+"""Working calendars as data: a weekly pattern of working ranges, non-working dates, and dates
+with working ranges of their own.
 
-Every calendar a plan can express is a week pattern and a set of removed days, and that form is
-closed under intersection, so a task worked by several resources gets an exact calendar of its own
-(:func:`intersect`) without any special cases.
+Every calendar a plan can express is a week pattern, a set of removed days and a finite set of
+overridden days (a plan's work weeks and working days, expanded to dates when it is read), and that
+form is closed under intersection, so a task worked by several resources gets an exact calendar of
+its own (:func:`intersect`) without any special cases. On a given date a removed day beats an
+override, and an override beats the week.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,6 +21,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Working ranges of one day as (start, end) minutes after midnight, sorted and disjoint; end may
 # be 1440 ("24:00").
 DayRanges = tuple[tuple[int, int], ...]
+# Dates whose working ranges differ from the week's, sorted by date, one entry a date.
+Overrides = tuple[tuple[date, DayRanges], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +57,31 @@ class Calendar:
     week: WeekPattern
     holidays: frozenset[date] = field(default_factory=frozenset)
     name: str = ""
+    # Kept in the canonical form :func:`overrides_of` makes (none on a holiday, none equal to the
+    # week's day), so that calendars with the same working time compare equal.
+    overrides: Overrides = ()
 
     def without(self, dates: Iterable[date]) -> Calendar:
         """This calendar with more days removed (a resource's vacations, global holidays)."""
         extra = frozenset(dates)
         if extra <= self.holidays:
             return self
-        return Calendar(self.id, self.week, self.holidays | extra, self.name)
+        holidays = self.holidays | extra
+        kept = tuple(item for item in self.overrides if item[0] not in holidays)
+        return Calendar(self.id, self.week, holidays, self.name, kept)
+
+    def ranges_on(self, day: date) -> DayRanges:
+        """The working ranges of one date."""
+        if day in self.holidays:
+            return ()
+        k = bisect_left(self.overrides, day, key=_date_of)
+        if k < len(self.overrides) and self.overrides[k][0] == day:
+            return self.overrides[k][1]
+        return self.week.days[day.weekday()]
+
+
+def _date_of(item: tuple[date, DayRanges]) -> date:
+    return item[0]
 
 
 def standard_week() -> WeekPattern:
@@ -90,8 +114,21 @@ def intersect_weeks(a: WeekPattern, b: WeekPattern) -> WeekPattern:
     return WeekPattern((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
 
 
+def overrides_of(
+    week: WeekPattern, days: dict[date, DayRanges], holidays: frozenset[date] = frozenset()
+) -> Overrides:
+    """Dated working ranges in canonical form: sorted, without the dates a holiday removes or
+    whose ranges are the week's anyway (both change nothing)."""
+    return tuple(
+        (day, ranges)
+        for day, ranges in sorted(days.items())
+        if day not in holidays and ranges != week.days[day.weekday()]
+    )
+
+
 def intersect(calendars: Iterable[Calendar], new_id: str) -> Calendar:
-    """The working time common to all ``calendars``."""
+    """The working time common to all ``calendars``: on each date a calendar overrides, the
+    ranges common to every calendar's ranges of that date."""
     items = list(calendars)
     if not items:
         raise ValueError("intersect needs at least one calendar")
@@ -103,4 +140,11 @@ def intersect(calendars: Iterable[Calendar], new_id: str) -> Calendar:
     for other in items[1:]:
         week = intersect_weeks(week, other.week)
         holidays |= other.holidays
-    return Calendar(new_id, week, frozenset(holidays), new_id)
+    dated = {day for calendar in items for day, _ in calendar.overrides} - holidays
+    days: dict[date, DayRanges] = {}
+    for day in dated:
+        ranges = first.ranges_on(day)
+        for other in items[1:]:
+            ranges = intersect_ranges(ranges, other.ranges_on(day))
+        days[day] = ranges
+    return Calendar(new_id, week, frozenset(holidays), new_id, overrides_of(week, days))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from plansmith.domain.calendar import Calendar, WeekPattern, standard_week
+from plansmith.domain.calendar import Calendar, standard_week
 from plansmith.domain.diagnostics import Diagnostic, DocPath, error, has_errors, warning
 from plansmith.domain.durations import DurationError, parse_duration
 from plansmith.domain.model import (
@@ -29,6 +29,7 @@ from plansmith.domain.model import (
     Task,
 )
 from plansmith.io import money_build
+from plansmith.io.calendar_build import build_calendars
 from plansmith.io.plan_schema import PlanSpec, PoolSpec, ResourceSpec, TaskSpec
 from plansmith.io.pool import load_pool
 from plansmith.io.risk_build import correlations, risks, three_point
@@ -165,33 +166,7 @@ class _ProjectBuilder:
         )
 
     def _calendars(self) -> dict[str, Calendar]:
-        calendars: dict[str, Calendar] = {}
-        pooled = [(cid, cal, ("pool",)) for cid, cal in self.pool.calendars.items()]
-        own = [(cid, cal, ("calendars", cid)) for cid, cal in self.spec.calendars.items()]
-        for cid, cal, path in pooled + own:
-            if cid in calendars:
-                self.diagnostics.append(
-                    error(
-                        "duplicate_id",
-                        f"calendar '{cid}' is also defined in the pool",
-                        f"calendar:{cid}",
-                        path,
-                    )
-                )
-                continue
-            days = cal.day_ranges()
-            week = WeekPattern((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
-            if week.minutes_per_week == 0:
-                self.diagnostics.append(
-                    error(
-                        "calendar_no_working_time",
-                        f"calendar '{cid}' has no working time in its week",
-                        f"calendar:{cid}",
-                        path,
-                    )
-                )
-            holidays = frozenset(day for entry in cal.holidays for day in entry.days())
-            calendars[cid] = Calendar(cid, week, holidays, cal.name or cid)
+        calendars = build_calendars(self.spec.calendars, self.pool.calendars, self.diagnostics)
         if not calendars:
             calendars[DEFAULT_CALENDAR] = Calendar(
                 DEFAULT_CALENDAR, standard_week(), frozenset(), "Standard"

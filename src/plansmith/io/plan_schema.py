@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from plansmith.domain.calendar import WEEKDAYS, DayRanges
+from plansmith.io.calendar_schema import CalendarSpec
 from plansmith.io.inventory_schema import Systems
 from plansmith.io.money_schema import (
     ActualSpec,
@@ -33,13 +33,10 @@ from plansmith.io.schema_types import (
     Currency,
     DateEntry,
     Day,
-    DayHours,
     DurationText,
     Id,
     Instant,
     Spec,
-    Weekday,
-    day_ranges,
     lowercase,
     uppercase,
 )
@@ -78,35 +75,6 @@ class ProjectSpec(Spec):
                 {"value": value},
             ) from None
         return value
-
-
-class CalendarSpec(Spec):
-    name: str = ""
-    week: dict[Weekday, DayHours] | None = None
-    workdays: list[Annotated[Weekday, BeforeValidator(lowercase)]] | None = None
-    hours: DayHours | None = None
-    holidays: list[DateEntry] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _one_form(self) -> CalendarSpec:
-        if self.week is not None and (self.workdays is not None or self.hours is not None):
-            raise PydanticCustomError(
-                "invalid_value", "a calendar has either 'week' or 'workdays' with 'hours', not both"
-            )
-        if self.week is None and (self.workdays is None or self.hours is None):
-            raise PydanticCustomError(
-                "missing_key", "a calendar needs 'week', or both 'workdays' and 'hours'"
-            )
-        return self
-
-    def day_ranges(self) -> tuple[DayRanges, ...]:
-        """Working ranges for Monday..Sunday."""
-        if self.week is not None:
-            week = self.week
-            return tuple(day_ranges(list(week.get(day, []))) for day in WEEKDAYS)  # type: ignore[call-overload]
-        hours = day_ranges(list(self.hours or []))
-        workdays = set(self.workdays or [])
-        return tuple(hours if day in workdays else () for day in WEEKDAYS)
 
 
 class ResourceSpec(Spec):

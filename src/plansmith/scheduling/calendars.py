@@ -8,7 +8,8 @@ from every calendar.
 Plans with many resources have hundreds of such calendars (one per resource, one per pair of
 resources working together) that differ only in the days they remove; they are made as
 :class:`WorkingTime` values (removed days as NumPy arrays, unions instead of sets of dates) and
-compiled against each week pattern's shared layout (:class:`WeekLayouts`).
+compiled against each week pattern's shared layout (:class:`WeekLayouts`). Work weeks and working
+days (dated overrides) carry over to every resource on a calendar and intersect day by day.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from plansmith.scheduling.timeline import (
     HorizonExceededError,
     Timeline,
     WeekLayouts,
+    WorkingKey,
     WorkingTime,
     union,
 )
+from plansmith.scheduling.timeline_overrides import intersect_overrides
 
 
 class CalendarBook:
@@ -47,7 +50,7 @@ class CalendarBook:
         self._intersections: dict[tuple[str, ...], tuple[Timeline | None, bool]] = {}
         self._assigned: dict[tuple[str, ...], tuple[Timeline | None, bool, tuple[str, ...]]] = {}
         self._weeks: dict[tuple[WeekPattern, WeekPattern], WeekPattern] = {}
-        self._timelines: dict[tuple[WeekPattern, bytes], Timeline | None] = {}
+        self._timelines: dict[WorkingKey, Timeline | None] = {}
         self._compiled: dict[WorkingTime, Timeline | None] = {}  # by identity
         self.project_calendar = self._calendars.get(project.calendar)
         if self.project_calendar is None:
@@ -120,7 +123,9 @@ class CalendarBook:
                 for v in resource.vacations
             ]
             removed = union(removed, np.concatenate(away))
-        return WorkingTime(f"resource:{resource.id}", base.week, removed, resource.name)
+        return WorkingTime(
+            f"resource:{resource.id}", base.week, removed, resource.name, overrides=base.overrides
+        )
 
     def task_timeline(self, task: Task) -> Timeline | None:
         """The timeline a (leaf) task works on, or None with a diagnostic saying why not."""
@@ -189,7 +194,11 @@ class CalendarBook:
                 week = self._intersect_weeks(week, other.week)
                 removed = union(removed, other.removed)
             new_id = "resources:" + "+".join(resource_ids)
-            combined = WorkingTime(new_id, week, removed, new_id)
+            overrides = None
+            if any(part.overrides is not None for part in known):  # dated ranges, day by day
+                sides = [(part.week, part.overrides) for part in known]
+                overrides = intersect_overrides(sides, week, removed, self._origin)
+            combined = WorkingTime(new_id, week, removed, new_id, overrides=overrides)
         return combined, combined.week.minutes_per_week == 0
 
     def _intersect_weeks(self, a: WeekPattern, b: WeekPattern) -> WeekPattern:

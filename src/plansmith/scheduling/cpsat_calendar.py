@@ -76,7 +76,9 @@ def _grid(model: LevelingModel) -> int:
     net = model.passes.net
     step = 1440
     for tl in {id(t): t for t in net.timelines}.values():
-        for ranges in tl.calendar.week.days:
+        calendar = tl.calendar
+        dated = [ranges for _, ranges in calendar.overrides]  # work weeks, working days
+        for ranges in (*calendar.week.days, *dated):
             for a, b in ranges:
                 step = gcd(step, a, b)
     for d in net.duration:

@@ -303,6 +303,7 @@ def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
     same = all(
         net.timelines[j].calendar.week == project.week
         and net.timelines[j].calendar.holidays == project.holidays
+        and net.timelines[j].calendar.overrides == project.overrides
         for j in net.order
         if j < task_count and not net.instant[j]
     )

@@ -26,7 +26,7 @@ class Portfolio:
 
 
 def _calendar_key(calendar: Calendar) -> tuple[object, ...]:
-    return (calendar.week, calendar.holidays)
+    return (calendar.week, calendar.holidays, calendar.overrides)
 
 
 def combine(members: Sequence[Project]) -> tuple[Portfolio | None, list[Diagnostic]]:

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from plansmith.domain.calendar import MINUTES_PER_DAY, Calendar, WeekPattern
+from plansmith.scheduling.timeline_overrides import DatedRanges, DayOverrides
 
 _INITIAL_DAYS_BEFORE = 120
 _INITIAL_DAYS_AFTER = 6 * 366
@@ -57,13 +58,15 @@ def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class WorkingTime:
-    """What a timeline compiles: a week pattern minus whole days.
+    """What a timeline compiles: a week pattern minus whole days, plus dated overrides.
 
     The same content as a :class:`Calendar`, with the removed days (holidays, vacations) as
     sorted, distinct day offsets from the origin in a NumPy array: a plan with hundreds of
     resources makes hundreds of these (each resource's vacations, each pair working together),
     and array unions are far cheaper than sets of dates. ``calendar`` is given when the caller
     has the domain calendar already; otherwise it is rebuilt only if someone asks for it.
+    ``overrides`` (work weeks and working days, by day offset) is None for nearly every calendar,
+    which then compiles on the fast path; removed days beat overridden ones.
     """
 
     id: str
@@ -71,6 +74,7 @@ class WorkingTime:
     removed: np.ndarray
     name: str = ""
     calendar: Calendar | None = None
+    overrides: DayOverrides | None = None
 
     @classmethod
     def of(cls, calendar: Calendar, origin: date) -> WorkingTime:
@@ -80,18 +84,24 @@ class WorkingTime:
             day_offsets(calendar.holidays, origin),
             calendar.name,
             calendar,
+            DayOverrides.of(calendar.overrides, origin),
         )
 
     @property
-    def key(self) -> tuple[WeekPattern, bytes]:
+    def key(self) -> WorkingKey:
         """Equal for equal working time, whatever the ids: such calendars share one timeline."""
-        return self.week, self.removed.tobytes()
+        dated = self.overrides.items if self.overrides is not None else ()
+        return self.week, self.removed.tobytes(), dated
 
     def to_calendar(self, origin: date) -> Calendar:
         if self.calendar is not None:
             return self.calendar
         holidays = frozenset(origin + timedelta(days=int(d)) for d in self.removed)
-        return Calendar(self.id, self.week, holidays, self.name)
+        dated = self.overrides.dated(origin) if self.overrides is not None else ()
+        return Calendar(self.id, self.week, holidays, self.name, dated)
+
+
+WorkingKey = tuple[WeekPattern, bytes, DatedRanges]
 
 
 class _Layout(NamedTuple):
@@ -213,7 +223,10 @@ class Timeline:
         removed = self.working_time.removed
         starts, ends = layout.start, layout.end
         first, last = np.searchsorted(removed, (lo, hi))
-        if first < last:
+        overrides = self.working_time.overrides
+        if overrides is not None:
+            starts, ends = overrides.lay_over(layout, lo, hi, removed[first:last])
+        elif first < last:
             working = np.ones(hi - lo, dtype=bool)
             working[removed[first:last] - lo] = False
             kept = working[layout.day]
@@ -221,7 +234,7 @@ class Timeline:
         if not len(starts):
             self._grow(before=True, after=True)
             return
-        if layout.touching:  # contiguous ranges (up to 24:00, from 00:00) are one
+        if layout.touching or overrides is not None:  # contiguous ranges (to 24:00, from 00:00)
             gap = starts[1:] != ends[:-1]
             starts = starts[np.concatenate(([True], gap))]
             ends = ends[np.concatenate((gap, [True]))]
