@@ -1,9 +1,11 @@
-"""MSPDI calendars to plan calendars: weekly hours, and non-working exceptions as holidays.
+"""MSPDI calendars to plan calendars: weekly hours, non-working exceptions as holidays,
+working exceptions as working days, and work weeks as work weeks.
 
 MS Project calendars inherit: a resource's calendar is usually its base calendar plus that
 person's days off. Plansmith says the same with a resource's ``calendar`` and ``vacations``, so a
-derived calendar that only adds exceptions becomes exactly that, and one that changes weekly hours
-is written out in full (its base's hours and holidays copied in).
+derived calendar that only adds days off becomes exactly that, and one that changes weekly hours
+or adds working time is written out in full (its base's hours, holidays, working days and work
+weeks copied in, the derived calendar's own winning where both give a date).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from plansmith.io.mspdi.calendar_full import full_calendar
 from plansmith.io.mspdi.fidelity import Fidelity
 from plansmith.io.mspdi.source import Record
 from plansmith.io.mspdi.values import IdMaker, parse_datetime
 
 # MSPDI's DayType: 1 = Sunday .. 7 = Saturday; 0 marks a dated exception (the 2003 encoding).
 _DAY_NAMES = {1: "sun", 2: "mon", 3: "tue", 4: "wed", 5: "thu", 6: "fri", 7: "sat"}
-_WEEK_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MAX_EXPANDED_DAYS = 40_000  # a recurrence is expanded day by day; this bounds a hostile one
 
 
@@ -31,6 +33,9 @@ class MspdiCalendar:
     line: int
     week: dict[str, list[str]] = field(default_factory=dict)  # only the days it defines
     holidays: list[Any] = field(default_factory=list)
+    working_days: list[dict[str, Any]] = field(default_factory=list)
+    # work weeks as {name, from, to, days}: ``days`` holds only the days the work week defines
+    work_weeks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_calendar(record: Record, fidelity: Fidelity) -> MspdiCalendar:
@@ -56,11 +61,27 @@ def read_calendar(record: Record, fidelity: Fidelity) -> MspdiCalendar:
     else:
         for exception in record.all("Exceptions", "Exception"):
             _exception(calendar, exception, fidelity, subject)
-    for _ in record.all("WorkWeeks", "WorkWeek"):
-        fidelity.dropped(
-            "Calendar", "WorkWeeks", "alternative work weeks for a date range", subject
-        )
+    for work_week in record.all("WorkWeeks", "WorkWeek"):
+        _work_week(calendar, work_week, fidelity, subject)
     return calendar
+
+
+def _work_week(calendar: MspdiCalendar, record: Record, fidelity: Fidelity, subject: str) -> None:
+    period = record.all("TimePeriod")
+    first = parse_datetime(period[0].text("FromDate")) if period else None
+    last = parse_datetime(period[0].text("ToDate")) if period else None
+    if first is None or last is None or last.date() < first.date():
+        fidelity.dropped("Calendar", "WorkWeeks", "a work week without dates", subject)
+        return
+    days: dict[str, list[str]] = {}
+    # MS Project writes the days under WeekDays; its schema once put them right under WorkWeek
+    for day in [*record.all("WeekDays", "WeekDay"), *record.all("WeekDay")]:
+        kind = int(day.number("DayType", -1))
+        if kind in _DAY_NAMES:
+            days[_DAY_NAMES[kind]] = _hours(day) if day.flag("DayWorking") else []
+    fidelity.mapped("Calendar", "WorkWeeks", "other weekly hours for a date range, as work weeks")
+    entry = {"from": first.date().isoformat(), "to": last.date().isoformat(), "days": days}
+    calendar.work_weeks.append({"name": record.text("Name"), **entry})
 
 
 def _hours(day: Record) -> list[str]:
@@ -79,12 +100,11 @@ def _exception(calendar: MspdiCalendar, record: Record, fidelity: Fidelity, subj
     if first is None or last is None:
         fidelity.dropped("Calendar", "Exceptions", "an exception without dates", subject)
         return
-    if record.flag("DayWorking"):
+    working = record.flag("DayWorking")
+    hours = _hours(record) if working else []
+    if working and not hours:
         fidelity.dropped(
-            "Calendar",
-            "Exceptions",
-            "extra working time on given dates (working exception)",
-            subject,
+            "Calendar", "Exceptions", "a working exception without working times", subject
         )
         return
     name = record.text("Name")
@@ -97,6 +117,18 @@ def _exception(calendar: MspdiCalendar, record: Record, fidelity: Fidelity, subj
             subject,
         )
         return
+    if working:
+        fidelity.mapped(
+            "Calendar", "Exceptions", "working time on given dates, as the calendar's working days"
+        )
+        for start, end in days:
+            span = {"date": start.isoformat()}
+            if start != end:
+                span = {"from": start.isoformat(), "to": end.isoformat()}
+            calendar.working_days.append(
+                {**span, "hours": hours, **({"name": name} if name else {})}
+            )
+        return
     fidelity.mapped("Calendar", "Exceptions", "non-working days, as the calendar's holidays")
     for start, end in days:
         entry: dict[str, str] = {"from": start.isoformat(), "to": end.isoformat()}
@@ -108,7 +140,7 @@ def _exception(calendar: MspdiCalendar, record: Record, fidelity: Fidelity, subj
 
 
 def _occurrences(record: Record, first: date, last: date) -> list[tuple[date, date]] | None:
-    """The dated ranges of a (possibly recurring) non-working exception."""
+    """The dated ranges of a (possibly recurring) exception."""
     kind = record.text("Type", "1")
     occurrences = int(record.number("Occurrences", 1))
     every = max(1, int(record.number("Period", 1)))
@@ -133,46 +165,6 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=k) for k in range((last - first).days + 1)]
 
 
-def weekly_hours(calendar: MspdiCalendar, calendars: dict[str, MspdiCalendar]) -> dict[str, Any]:
-    """The full week of a calendar, its base's days filling the days it does not define."""
-    week: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    current: MspdiCalendar | None = calendar
-    while current is not None and current.uid not in seen:
-        seen.add(current.uid)
-        for day, hours in current.week.items():
-            week.setdefault(day, hours)
-        current = calendars.get(current.base_uid)
-    return {day: week[day] for day in _WEEK_ORDER if week.get(day)}
-
-
-def inherited_holidays(calendar: MspdiCalendar, calendars: dict[str, MspdiCalendar]) -> list[Any]:
-    holidays: list[Any] = []
-    seen: set[str] = set()
-    current: MspdiCalendar | None = calendar
-    while current is not None and current.uid not in seen:
-        seen.add(current.uid)
-        holidays.extend(current.holidays)
-        current = calendars.get(current.base_uid)
-    return holidays
-
-
-def calendar_spec(week: dict[str, Any], holidays: list[Any], name: str, cid: str) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    if name and name != cid:
-        spec["name"] = name
-    days = list(week)
-    hours = {tuple(v) for v in week.values()}
-    if len(hours) == 1 and days:
-        spec["workdays"] = days
-        spec["hours"] = list(next(iter(hours)))
-    else:
-        spec["week"] = week
-    if holidays:
-        spec["holidays"] = holidays
-    return spec
-
-
 @dataclass
 class CalendarPlan:
     """Where each MSPDI calendar went: a plan calendar id, or a base calendar plus vacations."""
@@ -191,17 +183,14 @@ def plan_calendars(
     plan = CalendarPlan({}, {}, {})
     derived: list[MspdiCalendar] = []
     for calendar in calendars.values():
-        only_adds_days_off = not calendar.week and calendar.base_uid in calendars
+        adds_only_days_off = not (calendar.week or calendar.work_weeks or calendar.working_days)
+        only_adds_days_off = adds_only_days_off and calendar.base_uid in calendars
         if calendar.uid in used_by_resources and not calendar.is_base and only_adds_days_off:
             derived.append(calendar)
             continue
         cid = ids.make(calendar.name, calendar.uid)
         plan.ids[calendar.uid] = cid
-        base = calendars.get(calendar.base_uid)
-        holidays = calendar.holidays if base is None else inherited_holidays(calendar, calendars)
-        plan.specs[cid] = calendar_spec(
-            weekly_hours(calendar, calendars), holidays, calendar.name, cid
-        )
+        plan.specs[cid] = full_calendar(calendar, calendars, cid)
     for calendar in derived:
         if calendar.base_uid in plan.ids:
             plan.ids[calendar.uid] = plan.ids[calendar.base_uid]
@@ -209,10 +198,5 @@ def plan_calendars(
         else:  # its base is itself a person's calendar: write this one in full
             cid = ids.make(calendar.name, calendar.uid)
             plan.ids[calendar.uid] = cid
-            plan.specs[cid] = calendar_spec(
-                weekly_hours(calendar, calendars),
-                inherited_holidays(calendar, calendars),
-                calendar.name,
-                cid,
-            )
+            plan.specs[cid] = full_calendar(calendar, calendars, cid)
     return plan

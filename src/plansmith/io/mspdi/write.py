@@ -32,7 +32,7 @@ from plansmith.io.mspdi.values import (
     iso_duration,
     start_text,
 )
-from plansmith.io.mspdi.xml_out import XmlOut, tag
+from plansmith.io.mspdi.xml_out import XmlOut, tag, work_weeks, working_exceptions
 from plansmith.io.plan_schema import PlanSpec, ResourceSpec, TaskSpec
 
 _ACCRUALS = {"start": "1", "prorated": "2", "end": "3"}
@@ -113,7 +113,14 @@ class _Writer(XmlOut):
         with self.block("Calendars"):
             for cid, calendar in self.spec.calendars.items():
                 holidays = [*calendar.holidays, *self.spec.holidays]
-                self.calendar(self.calendar_uids[cid], cid, calendar.day_ranges(), holidays)
+                self.calendar(
+                    self.calendar_uids[cid],
+                    cid,
+                    calendar.day_ranges(),
+                    holidays,
+                    working_exceptions(calendar, self.spec.holidays),
+                    work_weeks(calendar),
+                )
                 if calendar.name:
                     self.fidelity.dropped(
                         "Calendar",
