@@ -8,6 +8,7 @@ set of cells, never their order: writing the matrix another way round finds the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -179,6 +180,17 @@ def certification_diagnostics(team: Team, today: date) -> list[Diagnostic]:
             message = f"{cert.resource}'s '{cert.name}' expires on {cert.expires}, in {days} days"
             out.append(warning("certification_expiring", message, subject, path))
     return out
+
+
+def reminder_threshold(expires: date, today: date, days: Sequence[int]) -> int | None:
+    """The e-mail reminder due on ``today`` for a certification expiring on ``expires``: the
+    nearest threshold reached (of 60, 30 and 7 with 20 days left, the 30-day one), or None
+    (no threshold reached yet, or already expired: the warning says so, and mail about a
+    long-lapsed certificate helps nobody). Only the nearest one counts, so a certification
+    recorded 20 days before it expires gets one e-mail now, not the 60-day one as well."""
+    left = (expires - today).days
+    reached = [d for d in days if d >= left]
+    return min(reached) if reached and left >= 0 else None
 
 
 def skill_gaps(project: Project) -> list[SkillGap]:

@@ -27,9 +27,10 @@ def deliver(
         bool, typer.Option("--dry-run", help="Only list what is due; send and change nothing.")
     ] = False,
 ) -> None:
-    """Send the report e-mails that are due now, once; exit 1 if any failed for good."""
-    from plansmith.services.deliveries import run_deliveries
+    """Send the report e-mails and certification reminders that are due now, once; exit 1
+    if any failed for good."""
     from plansmith.services.delivery_log import due_now
+    from plansmith.services.reminder_mail import run_job
     from plansmith.services.server import open_database
 
     err = Console(stderr=True)
@@ -42,7 +43,7 @@ def deliver(
                     typer.echo(line)
                 typer.echo(f"{len(lines)} due or waiting; nothing was sent (--dry-run).")
                 return
-            summary = run_deliveries(database, settings)
+            summary = run_job(database, settings)
         finally:
             database.dispose()
     for line in summary.lines:

@@ -19,6 +19,7 @@ from plansmith.io.schema_types import Amount, Day, Id, Spec, lowercase
 # 1 knows of it, 2 works with help, 3 works alone, 4 teaches it, 5 sets the standard.
 SkillLevel = Annotated[int, Field(ge=1, le=5, strict=True)]
 SkillName = Annotated[str, Field(min_length=1, max_length=100)]
+ReminderDays = Annotated[int, Field(ge=0, le=3650, strict=True)]
 DeliverableStatus = Annotated[
     Literal["planned", "in_progress", "delivered", "accepted", "rejected"],
     BeforeValidator(lambda v: lowercase(v).replace(" ", "_") if isinstance(v, str) else v),
@@ -126,6 +127,16 @@ class TeamRulesSpec(Spec):
 
     max_accountable: int = Field(5, ge=1, le=1000, strict=True)
     certification_notice: int = Field(60, ge=0, le=3650, strict=True)  # days ahead to warn
+    # Days before expiry on which the holder (and, with remind_managers, the project's owners
+    # and managers) get an e-mail; each threshold once per certification. [] sends none.
+    certification_reminders: tuple[ReminderDays, ...] = (60, 30, 7)
+    remind_managers: bool = True
+
+    @model_validator(mode="after")
+    def _distinct(self) -> TeamRulesSpec:
+        if len(set(self.certification_reminders)) != len(self.certification_reminders):
+            raise PydanticCustomError("invalid_value", "each reminder day is listed once")
+        return self
 
 
 class TeamSections(Spec):

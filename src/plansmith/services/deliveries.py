@@ -297,11 +297,17 @@ def _deliver(mail: MailSettings, public_url: str, claim: _Claim, rendered: _Rend
     send(mail, message)
 
 
-def _record(
-    session: Session, mail: MailSettings, claim: _Claim, failure: SendFailed | None, at: datetime
+def record_outcome(
+    session: Session,
+    mail: MailSettings,
+    delivery_id: int,
+    attempts: int,
+    failure: SendFailed | None,
+    at: datetime,
 ) -> str:
-    """The outcome in the log (only while this process still holds the claim)."""
-    mine = and_(Delivery.id == claim.delivery_id, Delivery.status == "sending")
+    """The outcome in the log (only while this process still holds the claim); a report's
+    and a certification reminder's alike."""
+    mine = and_(Delivery.id == delivery_id, Delivery.status == "sending")
     if failure is None:
         values: dict[str, object] = {
             "status": "sent",
@@ -310,11 +316,11 @@ def _record(
             "last_error": "",
         }
         outcome = "sent"
-    elif failure.permanent or claim.attempts >= mail.attempts:
+    elif failure.permanent or attempts >= mail.attempts:
         values = {"status": "failed", "claimed_until": None, "last_error": failure.reason}
         outcome = "failed"
     else:
-        wait = timedelta(seconds=mail.retry_seconds * 2 ** (claim.attempts - 1))
+        wait = timedelta(seconds=mail.retry_seconds * 2 ** (attempts - 1))
         values = {
             "status": "pending",
             "claimed_until": None,
@@ -363,7 +369,9 @@ def run_deliveries(
             except SendFailed as exc:
                 failure = exc
         with database.transaction() as session:
-            outcome = _record(session, mail, claim, failure, clock())
+            outcome = record_outcome(
+                session, mail, claim.delivery_id, claim.attempts, failure, clock()
+            )
         setattr(summary, outcome, getattr(summary, outcome) + 1)
         reason = f": {failure.reason}" if failure is not None else ""
         line = f"{outcome} '{_title(made)}' to {claim.email} (attempt {claim.attempts}){reason}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from plansmith.errors import Invalid, NotFound
@@ -27,6 +27,7 @@ from plansmith.services.deliveries import (
     token_hash,
 )
 from plansmith.services.portfolios import find_project
+from plansmith.services.reminder_mail import claimable_reminder
 from plansmith.storage import tables as t
 from plansmith.storage.database import Database
 from plansmith.storage.plans import now
@@ -34,10 +35,13 @@ from plansmith.storage.tables_comms import (
     CommunicationEntry,
     CommunicationRecipient,
     Delivery,
+    ReminderOptOut,
+    ReminderToken,
     Stakeholder,
     UnsubscribeToken,
 )
 
+REMINDERS_TITLE = "Certification reminders"
 INVALID_LINK = (
     "this unsubscribe link is unknown or has expired; ask the project's manager to take you "
     "off the communication plan"
@@ -51,6 +55,7 @@ def _moment(value: datetime | None) -> str | None:
 def delivery_document(row: Delivery) -> dict[str, Any]:
     return {
         "id": row.id,
+        "kind": "report" if row.reminder_key is None else "certification_reminder",
         "entry": row.entry_id,
         "title": row.title,
         "stakeholder": row.stakeholder_id,
@@ -135,6 +140,9 @@ def _token_row(session: Session, token: str) -> UnsubscribeToken:
 def describe_token(session: Session, token: str) -> Unsubscribed:
     """What the link would do, for the page that asks to confirm (a mail scanner following
     the link must not unsubscribe anyone: only the confirming POST does)."""
+    reminder = _reminder_token(session, token)
+    if reminder is not None:
+        return _reminders_described(session, reminder, already=reminder.used_at is not None)
     row = _token_row(session, token)
     return _described(session, row, already=row.used_at is not None)
 
@@ -151,7 +159,11 @@ def _described(session: Session, row: UnsubscribeToken, *, already: bool) -> Uns
 
 def unsubscribe(session: Session, token: str) -> Unsubscribed:
     """Take the link's recipient off the link's entry, with what was still waiting for them;
-    using the link again changes nothing and says so."""
+    using the link again changes nothing and says so. A certification reminder's link stops
+    that project's reminders to that address."""
+    reminder = _reminder_token(session, token)
+    if reminder is not None:
+        return _reminders_unsubscribed(session, reminder)
     row = _token_row(session, token)
     if row.used_at is not None:
         return _described(session, row, already=True)
@@ -187,6 +199,55 @@ def unsubscribe(session: Session, token: str) -> Unsubscribed:
     return described
 
 
+def _reminder_token(session: Session, token: str) -> ReminderToken | None:
+    """A certification reminder's link (None: not one; NotFound: one, expired)."""
+    row = session.scalar(select(ReminderToken).where(ReminderToken.token_hash == token_hash(token)))
+    if row is not None and row.expires_at <= now():
+        raise NotFound(INVALID_LINK, code="invalid_unsubscribe_link")
+    return row
+
+
+def _reminders_described(session: Session, row: ReminderToken, *, already: bool) -> Unsubscribed:
+    project = session.get(t.Project, row.project_id)
+    assert project is not None
+    return Unsubscribed(row.name or row.email, REMINDERS_TITLE, project.name, already)
+
+
+def _reminders_unsubscribed(session: Session, row: ReminderToken) -> Unsubscribed:
+    if row.used_at is not None:
+        return _reminders_described(session, row, already=True)
+    row.used_at = now()
+    known = session.scalar(
+        select(ReminderOptOut.id).where(
+            ReminderOptOut.project_id == row.project_id, ReminderOptOut.email == row.email
+        )
+    )
+    if known is None:
+        session.add(ReminderOptOut(project_id=row.project_id, email=row.email, created_at=now()))
+    session.execute(
+        delete(Delivery).where(
+            Delivery.project_id == row.project_id,
+            Delivery.reminder_key.is_not(None),
+            Delivery.email == row.email,
+            Delivery.status == "pending",
+        )
+    )
+    project = session.get(t.Project, row.project_id)
+    assert project is not None
+    record_changes(
+        session,
+        None,
+        project,
+        "reminders",
+        project.id,
+        row.email,
+        {"unsubscribed": None},
+        {"unsubscribed": row.name or row.email},
+    )
+    session.flush()
+    return _reminders_described(session, row, already=False)
+
+
 def due_now(database: Database, moment: datetime | None = None) -> Sequence[str]:
     """What a run would do now, changing nothing (``plansmith deliver --dry-run``)."""
     moment = moment or now()
@@ -202,7 +263,9 @@ def due_now(database: Database, moment: datetime | None = None) -> Sequence[str]
             names = ", ".join(p.email for p in people if p.email) or "no recipient"
             lines.append(f"due {item.due:%Y-%m-%d %H:%M} '{entry.title}' to {names}")
         waiting = session.scalars(
-            select(Delivery).where(claimable(moment)).order_by(Delivery.id)
+            select(Delivery)
+            .where(or_(claimable(moment), claimable_reminder(moment)))
+            .order_by(Delivery.id)
         ).all()
         lines += [
             f"waiting '{d.title}' to {d.email} (attempt {d.attempts + 1})"

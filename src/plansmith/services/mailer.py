@@ -1,4 +1,5 @@
-"""Report e-mails through the configured SMTP server (the standard library's ``smtplib``).
+"""Report e-mails and certification reminders through the configured SMTP server (the
+standard library's ``smtplib``).
 
 A failure is sorted here, at the boundary, into what a retry may cure and what it cannot:
 SMTP's 4xx replies, a dropped or refused connection and a timeout are temporary; a 5xx reply
@@ -45,6 +46,18 @@ def report_message(
     """The e-mail: plain text and HTML alternatives, the report attached, and the headers
     that let a mail client offer unsubscribing itself (RFC 2369 and the one-click POST of
     RFC 8058, which ``one_click_url`` answers)."""
+    message = notice_message(mail, to_name, to_address, body, one_click_url)
+    maintype, _, subtype = attachment.media_type.split(";")[0].strip().partition("/")
+    message.add_attachment(
+        attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+    )
+    return message
+
+
+def notice_message(
+    mail: MailSettings, to_name: str, to_address: str, body: EmailBody, one_click_url: str
+) -> EmailMessage:
+    """An e-mail with no attachment (a certification reminder), with the same headers."""
     message = EmailMessage()
     message["From"] = mail.from_address
     message["To"] = formataddr((to_name, to_address))
@@ -56,10 +69,6 @@ def report_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body.text)
     message.add_alternative(body.html, subtype="html")
-    maintype, _, subtype = attachment.media_type.split(";")[0].strip().partition("/")
-    message.add_attachment(
-        attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-    )
     return message
 
 

@@ -1,5 +1,5 @@
-"""The delivery job on APScheduler (3.x): every minute, in a serving process or in
-``plansmith worker``.
+"""The delivery job (reports and certification reminders) on APScheduler (3.x): every minute,
+in a serving process or in ``plansmith worker``.
 
 Every process that runs the scheduler runs the same job on the same database; that is safe
 because a run claims each delivery with an atomic UPDATE (:mod:`.deliveries`), so with
@@ -19,7 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from plansmith.config import Settings
-from plansmith.services.deliveries import run_deliveries
+from plansmith.services.reminder_mail import run_job
 from plansmith.storage.database import Database
 
 INTERVAL_SECONDS = 60
@@ -28,7 +28,7 @@ log = logging.getLogger("plansmith.deliveries")
 
 
 def _job(database: Database, settings: Settings) -> None:
-    summary = run_deliveries(database, settings)
+    summary = run_job(database, settings)  # the reports, then the certification reminders
     if summary.enqueued or summary.lines:
         log.info(
             "deliveries: %d queued, %d sent, %d to retry, %d failed",

@@ -1,6 +1,7 @@
 """Stakeholder communication: the register, the communication plan, and its deliveries.
 
-A delivery is one e-mail to one recipient for one occurrence of a plan entry. The unique
+A delivery is one e-mail to one recipient for one occurrence of a plan entry, or one
+certification reminder (``reminder_key``) to one person. The unique
 ``(entry_id, stakeholder_id, due_at)`` makes enqueueing an occurrence idempotent, and the
 ``status`` column is what a sender claims with an atomic UPDATE, so several processes never
 send the same delivery twice (:mod:`plansmith.services.deliveries`). A delivery keeps the
@@ -83,6 +84,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("entry_id", "stakeholder_id", "due_at"),
         Index("ix_deliveries_queue", "status", "next_attempt_at"),
+        # A certification reminder goes once per (certification, threshold) to each address.
+        Index("ux_deliveries_reminder", "project_id", "reminder_key", "email", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -105,6 +108,9 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Set on certification reminders only (entry_id is then None): "resource|expires|days|name",
+    # which certification, expiring when, and which threshold (services.cert_reminders).
+    reminder_key: Mapped[str | None] = mapped_column(String(400))
 
 
 class UnsubscribeToken(Base):
@@ -121,6 +127,49 @@ class UnsubscribeToken(Base):
     stakeholder_id: Mapped[int] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
     )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ReminderScan(Base):
+    """The day and plan revision a project's certifications were last looked at for reminders,
+    so the job, which runs every minute, reads a project's plan again only when the day or the
+    plan changed. It saves work only: the reminders' unique index is what stops a second
+    e-mail."""
+
+    __tablename__ = "reminder_scans"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    plan_revision: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderOptOut(Base):
+    """An address that asked, through the link in a reminder, for no more certification
+    reminders of this project."""
+
+    __tablename__ = "reminder_opt_outs"
+    __table_args__ = (UniqueConstraint("project_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
+class ReminderToken(Base):
+    """The unsubscribe link of a certification reminder; like :class:`UnsubscribeToken`, only
+    its SHA-256 is stored and it expires."""
+
+    __tablename__ = "reminder_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from plansmith.analytics.checks import plan_diagnostics
-from plansmith.analytics.team_checks import skill_gaps
+from plansmith.analytics.team_checks import reminder_threshold, skill_gaps
 from plansmith.domain.diagnostics import Diagnostic
 from plansmith.io.plan_file import load_plan_text
 from plansmith.io.plan_schema import PlanSpec
@@ -125,3 +125,37 @@ def test_a_bad_raci_cell_is_a_schema_error() -> None:
     plan = load_plan_text(_plan(raci={"build": {"tp-alice": "X"}}), "team.yaml")
     assert plan.project is None
     assert [d.code for d in plan.diagnostics] == ["invalid_value"]
+
+
+def test_the_reminder_due_is_the_nearest_threshold_reached() -> None:
+    expires = date(2027, 3, 1)
+    days = (60, 30, 7)
+    cases = {
+        date(2026, 12, 31): 60,  # 60 days left: the first
+        date(2027, 1, 15): 60,
+        date(2027, 1, 30): 30,  # recorded with 30 days left: only the 30-day one is due
+        date(2027, 2, 21): 30,
+        date(2027, 2, 22): 7,
+        date(2027, 3, 1): 7,  # the last day still counts
+    }
+    for today, expected in cases.items():
+        assert reminder_threshold(expires, today, days) == expected, today
+    assert reminder_threshold(expires, date(2026, 12, 30), days) is None  # 61 days: none yet
+    assert reminder_threshold(expires, date(2027, 3, 2), days) is None  # expired
+    assert reminder_threshold(expires, date(2027, 2, 28), ()) is None  # turned off
+
+
+def test_reminder_days_are_team_rules_checked_by_the_schema() -> None:
+    rules = {"certification_reminders": [90, 14], "remind_managers": False}
+    plan = load_plan_text(_plan(team_rules=rules), "team.yaml")
+    assert plan.spec is not None
+    assert plan.spec.team_rules is not None
+    assert plan.spec.team_rules.certification_reminders == (90, 14)
+    for bad, code in (
+        ([30, 30], "invalid_value"),
+        ([-1], "invalid_value"),
+        (["x"], "invalid_type"),
+    ):
+        refused = load_plan_text(_plan(team_rules={"certification_reminders": bad}), "t.yaml")
+        assert refused.project is None
+        assert [d.code for d in refused.diagnostics] == [code], bad
