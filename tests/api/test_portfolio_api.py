@@ -224,3 +224,24 @@ def test_an_evaluation_with_errors_is_refused_and_warnings_shown(
     writer = api.user("plain@example.com")
     denied = api.client.post(f"{V1}/evaluations", json={**EVALUATION, "id": "x"}, headers=writer)
     assert (denied.status_code, denied.json()["code"]) == (403, "forbidden")
+
+
+def test_a_model_without_criteria_is_refused_and_a_score_off_the_scale_shown_by_code(
+    api: Api, admin: dict[str, str]
+) -> None:
+    empty = api.client.put(f"{V1}/proposal-scoring", json={"criteria": []}, headers=admin)
+    assert empty.status_code == 422, empty.text
+    assert [d["code"] for d in empty.json()["diagnostics"]] == ["no_criteria"]
+    off = {**PROPOSAL, "id": "off", "scores": {**PROPOSAL["scores"], "value": 9}}
+    # A proposal is taken as written (intake is a draft) and shows what is wrong with it; its
+    # score counts the value at the scale's top.
+    kept = api.client.post(f"{V1}/proposals", json=off, headers=admin)
+    assert kept.status_code == 201, kept.text
+    [problem] = kept.json()["diagnostics"]
+    assert (problem["code"], problem["severity"]) == ("score_out_of_range", "error")
+    assert "'value'" in problem["message"]
+    option = {**EVALUATION["options"][0], "scores": {"capability": 0, "lock_in": 2}}
+    evaluation = {**EVALUATION, "id": "off", "options": [option]}
+    also = api.client.post(f"{V1}/evaluations", json=evaluation, headers=admin)
+    assert also.status_code == 422, also.text
+    assert "score_out_of_range" in [d["code"] for d in also.json()["diagnostics"]]

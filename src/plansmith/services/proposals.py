@@ -22,10 +22,17 @@ from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plansmith.analytics.scoring import Stage, can_move
+from plansmith.analytics.scoring import Stage, can_move, check_criteria
+from plansmith.domain.diagnostics import Severity
 from plansmith.errors import Conflict, Forbidden, Invalid, NotFound
 from plansmith.io.plan_writer import spec_document
-from plansmith.io.portfolio_file import DEFAULT_SCORING, ProposalSpec, ScoringSpec, score_proposal
+from plansmith.io.portfolio_file import (
+    DEFAULT_SCORING,
+    ProposalSpec,
+    ScoringSpec,
+    criteria,
+    score_proposal,
+)
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.schema_types import Day, Id, Spec
 from plansmith.services import portfolios
@@ -80,6 +87,19 @@ def set_scoring(session: Session, user: t.User, body: dict[str, Any], if_match: 
     stored version to have read."""
     _require_admin(user, "change the scoring model")
     spec: ScoringSpec = _validated(ScoringSpec, body, "scoring model")
+    # A model with no criteria, or one id twice, would score every proposal the same or
+    # ambiguously: refused like the portfolio file reports it (warnings are kept, not refused).
+    problems = [
+        d
+        for d in check_criteria(criteria(spec.criteria, ()), ("criteria",))
+        if d.severity is Severity.ERROR
+    ]
+    if problems:
+        raise Invalid(
+            f"the scoring model is not valid: {problems[0].message}",
+            code=problems[0].code,
+            diagnostics=problems,
+        )
     row = session.scalar(select(ScoringModel).where(ScoringModel.key == "default"))
     if row is None:
         row = ScoringModel(key="default", spec={}, updated_at=now())
