@@ -32,6 +32,12 @@ class MinuteCalendar:
     def work_between(self, a: int, b: int) -> int:
         return sum(self.working[a - LO : b - LO])
 
+    def reaches(self, finish: int, bound: int) -> bool:
+        """Whether a task finishing at ``finish`` on this calendar meets a link's ``bound`` on
+        its finish: at or after it, or before it with none of this calendar's working time in
+        between (a finish at 12:00 meets a bound at 13:00 across lunch)."""
+        return finish >= bound or self.work_between(finish, bound) == 0
+
     def first_working_at_or_after(self, t: int) -> int:
         while not self.works(t):
             t += 1

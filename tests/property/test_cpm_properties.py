@@ -93,6 +93,14 @@ def _anchor(result: ScheduleResult, task_id: str, finish: bool, late: bool = Fal
     return t.finish if finish else t.start
 
 
+def _holds(task: Task, dep: Dependency, cal: MinuteCalendar, after: int, bound: int) -> bool:
+    """Whether ``task``'s end that ``dep`` links to, at ``after``, meets ``bound``: a task's
+    finish in its own working time (``cal``), a start or a milestone at or after the instant."""
+    if dep.type.to_finish and not task.is_milestone:
+        return cal.reaches(after, bound)
+    return after >= bound
+
+
 def _oracles(project: Project) -> dict[str, MinuteCalendar]:
     return {cid: MinuteCalendar(cal, project.start) for cid, cal in project.calendars.items()}
 
@@ -116,7 +124,7 @@ def test_every_dependency_and_duration_holds(project: Project) -> None:
         for dep in task.dependencies:
             before = _anchor(result, dep.predecessor, finish=not dep.type.from_start)
             after = _anchor(result, task.id, finish=dep.type.to_finish)
-            assert after >= lag_cal.shift(before, dep.lag), (task.id, dep)
+            assert _holds(task, dep, cal, after, lag_cal.shift(before, dep.lag)), (task.id, dep)
 
 
 @given(projects())
@@ -148,7 +156,7 @@ def test_early_dates_are_as_early_as_the_links_allow(project: Project) -> None:
                 _anchor(result, dep.predecessor, not dep.type.from_start), dep.lag
             )
             mine = earlier_finish if dep.type.to_finish else earlier
-            violated = violated or mine < bound
+            violated = violated or not _holds(task, dep, cal, mine, bound)
         assert violated, f"{task.id} could start one working minute sooner"
 
 
@@ -166,12 +174,14 @@ def test_floats_are_never_negative_without_imposed_dates(project: Project) -> No
 def test_late_dates_keep_every_link_and_the_finish(project: Project) -> None:
     """The late schedule is itself feasible and ends by the project finish."""
     result = schedule_project(project)
-    lag_cal = _oracles(project)[project.calendar]
+    cals = _oracles(project)
+    lag_cal = cals[project.calendar]
     for task in project.tasks:
+        cal = cals[task.calendar or project.calendar]
         for dep in task.dependencies:
             before = _anchor(result, dep.predecessor, not dep.type.from_start, late=True)
             after = _anchor(result, task.id, dep.type.to_finish, late=True)
-            assert after >= lag_cal.shift(before, dep.lag), (task.id, dep)
+            assert _holds(task, dep, cal, after, lag_cal.shift(before, dep.lag)), (task.id, dep)
         assert result.task(task.id).late_finish <= result.finish
 
 
@@ -325,7 +335,9 @@ def test_a_link_to_or_from_a_summary_holds_for_every_leaf(case: tuple[Project, l
     project, leaves = case
     result = schedule_project(project)
     assert result.ok, result.diagnostics
-    lag_cal = _oracles(project)[project.calendar]
+    cals = _oracles(project)
+    lag_cal = cals[project.calendar]
+    by_id = {t.id: t for t in project.tasks}
     for task in project.tasks:
         succs = leaves if task.id == "s" else [task.id]
         for dep in task.dependencies:
@@ -334,7 +346,10 @@ def test_a_link_to_or_from_a_summary_holds_for_every_leaf(case: tuple[Project, l
                 for q in succs:
                     before = _anchor(result, p, finish=not dep.type.from_start)
                     after = _anchor(result, q, finish=dep.type.to_finish)
-                    assert after >= lag_cal.shift(before, dep.lag), (p, q, dep)
+                    leaf = by_id[q]
+                    cal = cals[leaf.calendar or project.calendar]
+                    bound = lag_cal.shift(before, dep.lag)
+                    assert _holds(leaf, dep, cal, after, bound), (p, q, dep)
     s = result.task("s")
     assert s.start == min(result.task(x).start for x in leaves)
     assert s.finish == max(result.task(x).finish for x in leaves)

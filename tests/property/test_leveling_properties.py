@@ -107,10 +107,16 @@ def _day_ranges() -> st.SearchStrategy[DateRange]:
     )
 
 
-def _dependency(draw: st.DrawFn, predecessor: str, several_calendars: bool) -> Dependency:
+def _dependency(
+    draw: st.DrawFn, predecessor: str, several_calendars: bool, *, to_instant: bool = False
+) -> Dependency:
+    """A random link. Into the finish of an instant (a milestone, or a summary's gate) on a
+    single-calendar project, never with a zero lag: such plans are leveled on the calendar axis
+    (see ``test_workspace_keeps_a_zero_lag_link_to_a_finish``), and this shape is meant to
+    exercise the working-time axis."""
     kind = draw(st.sampled_from(list(DependencyType)))
     lag = draw(st.one_of(st.just(0), st.integers(-480, 480)))
-    if lag == 0 and kind.to_finish and not several_calendars:
+    if lag == 0 and kind.to_finish and to_instant and not several_calendars:
         lag = draw(st.sampled_from([-60, 60]))
     return Dependency(predecessor, kind, lag)
 
@@ -122,7 +128,7 @@ def _with_a_summary(draw: st.DrawFn, tasks: list[Task], several_calendars: bool)
     hi = draw(st.integers(lo + 1, len(tasks)))
     before = [t.id for t in tasks[:lo]]
     incoming = [
-        _dependency(draw, p, several_calendars)
+        _dependency(draw, p, several_calendars, to_instant=True)
         for p in sorted(draw(st.sets(st.sampled_from(before), max_size=2)) if before else [])
     ]
     summary = Task(
@@ -147,10 +153,6 @@ def leveling_projects(draw: st.DrawFn, *, several_calendars: bool) -> Project:
     """A random project with 1-3 resources (capacity 1-3) and 1-8 tasks using them; sometimes a
     block of tasks under a summary ``s`` with links to and from it, and sometimes one task whose
     work has already started (``actual_start``).
-
-    Single-calendar projects never link to a task's finish (FF, SF) with a zero lag: such plans
-    are leveled on the calendar axis (see ``test_workspace_keeps_a_zero_lag_link_to_a_finish``),
-    and this shape is meant to exercise the working-time axis.
     """
     if several_calendars:
         cals = [draw(work_calendars(f"c{i}")) for i in range(draw(st.integers(2, 3)))]
@@ -182,7 +184,7 @@ def leveling_projects(draw: st.DrawFn, *, several_calendars: bool) -> Project:
         milestone = draw(st.integers(0, 4)) == 0 if j else False
         deps = []
         for p in sorted(draw(st.sets(st.integers(0, j - 1), max_size=3)) if j else []):
-            deps.append(_dependency(draw, f"t{p}", several_calendars))
+            deps.append(_dependency(draw, f"t{p}", several_calendars, to_instant=milestone))
         chosen = draw(st.lists(st.sampled_from(resources), max_size=2, unique_by=lambda r: r.id))
         assignments = []
         for res in chosen:
@@ -427,7 +429,11 @@ def assert_links_and_calendars(
             continue  # links no longer move work that has started
         before = _anchor(schedule, pred.id, finish=not dep.type.from_start)
         after = _anchor(schedule, succ.id, finish=dep.type.to_finish)
-        assert after >= oracle.lag.shift(before, dep.lag), (pred.id, succ.id, dep)
+        bound = oracle.lag.shift(before, dep.lag)
+        if dep.type.to_finish and not succ.is_milestone:  # a finish, in its own working time
+            assert oracle.task(succ).reaches(after, bound), (pred.id, succ.id, dep)
+        else:
+            assert after >= bound, (pred.id, succ.id, dep)
 
 
 def assert_valid(project: Project, result: LevelingResult, cpm: ScheduleResult) -> None:
@@ -588,13 +594,14 @@ def _plan(tasks: str) -> Project:
 @pytest.mark.parametrize(
     "tasks",
     [
-        # SF: c must finish no earlier than b starts (Tue 09:00); CPM: c Mon 17:01 - Tue 09:01.
+        # SF: c must finish no earlier than b starts (Tue 09:00) in c's working time: Mon 18:00
+        # is the same working instant, so c works Mon 17:00-18:00.
         """\
   - {id: a, name: A, duration: 1d}
   - {id: b, name: B, duration: 1h, after: [a]}
   - {id: c, name: C, duration: 1h, depends: [{task: b, type: SF}]}
 """,
-        # FF from a milestone at Tue 09:00: CPM finishes Tue 09:01, leveled Tue 09:00 (earlier).
+        # FF from a milestone at Tue 09:00: c finishes Mon 18:00, as above.
         """\
   - {id: b, name: Gate, milestone: true, start_no_earlier_than: 2027-01-05}
   - {id: c, name: Wrap up, duration: 1h, depends: [{task: b, type: FF}]}
@@ -607,7 +614,10 @@ def test_workspace_keeps_a_zero_lag_link_to_a_finish(tasks: str, mode: LevelMode
     cpm = schedule_project(project)
     result = _level(project, mode=mode, time_limit=2.0)
     c, b = result.schedule.task("c"), result.schedule.task("b")
-    assert c.finish >= b.start  # FF/SF with lag 0 (b is a milestone in the second case)
+    monday_18h = 18 * 60
+    assert (cpm.task("c").finish, c.finish) == (monday_18h, monday_18h)
+    task_c = next(t for t in project.tasks if t.id == "c")
+    assert Oracle(project).task(task_c).reaches(c.finish, b.start)
     assert c.start >= cpm.task("c").start
     assert result.finish >= cpm.finish
 

@@ -602,8 +602,9 @@ def _vector_and_cpm(tasks: tuple[Task, ...]) -> tuple[np.ndarray, np.ndarray, Sc
 
 
 def test_a_start_to_finish_link_after_lunch_in_the_forward_pass() -> None:
-    """P starts at 13:00 after lunch; S must finish no earlier than that instant, and the first
-    finish instant after 13:00 is 13:01 (a finish is the end of a working minute)."""
+    """P starts at 13:00 after lunch; S must finish no earlier than that instant in its own
+    working time, and 12:00 is the same working instant (only lunch lies between): S works
+    11:00-12:00, as MS Project places it, rather than one minute into the afternoon."""
     early, _, result = _vector_and_cpm(
         (
             Task("x", "X", "1", duration=180),
@@ -612,13 +613,13 @@ def test_a_start_to_finish_link_after_lunch_in_the_forward_pass() -> None:
         )
     )
     assert result.task("p").start == 780
-    assert result.task("s").finish == 781
-    assert early[2] == 181 - 60, "S ends after working minute 181"
+    assert (result.task("s").start, result.task("s").finish) == (660, 720)
+    assert early[2] == 180 - 60, "S ends with working minute 180, the last before lunch"
 
 
 def test_a_start_to_finish_link_before_lunch_in_the_backward_pass() -> None:
-    """S must finish by 12:00 (Y follows it); P, which S's finish waits for, must start no later
-    than 12:00, that is by 11:59 (13:00 would be after S's finish)."""
+    """S must finish by 12:00 (Y follows it at 13:00); P, which S's finish waits for, may start
+    as late as 13:00: S's finish at 12:00 is the same working instant as 13:00."""
     _, late, result = _vector_and_cpm(
         (
             Task("p", "P", "1", duration=60),
@@ -627,8 +628,8 @@ def test_a_start_to_finish_link_before_lunch_in_the_backward_pass() -> None:
         )
     )
     assert result.task("s").late_finish == 720
-    assert result.task("p").late_start == 719
-    assert late[0] == 179
+    assert result.task("p").late_start == 780
+    assert late[0] == 180
 
 
 def test_zero_width_leveled_simulation_reproduces_the_leveled_plan() -> None:

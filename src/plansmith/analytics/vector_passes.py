@@ -6,8 +6,7 @@ equal the plan's gives exactly the plan's dates, floats and critical tasks; a pr
 the two to that. What makes it fast is where the rules become plain arithmetic: a task's position
 is working time on its own timeline, so a link between two tasks on the same timeline (with no lag,
 or with both on the project calendar, where lags are counted) is an addition and a maximum. Only
-links that cross calendars or touch milestones and gates convert to instants, and the one rule
-that depends on where breaks fall (a start-to-finish link with no lag) asks the timeline.
+links that cross calendars or touch milestones and gates convert to instants.
 """
 
 from __future__ import annotations
@@ -96,6 +95,14 @@ class VectorPasses:
         vt = self.vt[j]
         return vt.finish_of(end[j]) if finish else vt.start_of(pos[j])
 
+    def _bound_from(self, link: _Link, pos: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Backward: the instant a successor puts on ``link``, a task's finish standing for the
+        break after it, as :meth:`~plansmith.scheduling.rules.LinkRules.finish_bound` has it."""
+        s = link.other
+        if link.succ_finish and not self.net.instant[s]:
+            return self.vt[s].start_of(end[s])
+        return self._instant(s, link.succ_finish, pos, end)
+
     def _edge_work(
         self, link: _Link, vt: VectorTimeline, pos: np.ndarray, end_: np.ndarray, memo: _Memo
     ) -> np.ndarray:
@@ -109,12 +116,11 @@ class VectorPasses:
             end, side = link.succ_finish, link.pred_finish
         key = (link.other, end, side, link.lag, id(vt))
         if key not in memo.work:
-            c = self._instant(link.other, end, pos, end_)
             if forward:
-                c = self._shift(c, link.lag)
-                memo.work[key] = vt.work_ceil(c) if link.succ_finish else vt.work_at(c)
+                c = self._shift(self._instant(link.other, end, pos, end_), link.lag)
+                memo.work[key] = vt.work_at(c)
             else:
-                c = self._unshift(c, link.lag)
+                c = self._unshift(self._bound_from(link, pos, end_), link.lag)
                 memo.work[key] = vt.work_at(c) if link.pred_finish else vt.work_floor(c)
         return memo.work[key]
 
@@ -147,7 +153,8 @@ class VectorPasses:
                 groups[key] = (o, w.copy())
         for (_, end, lag), (o, w) in groups.items():
             vt = self.vt[o]
-            c = vt.finish_of(w) if end else vt.start_of(w)
+            # backward, a finish bounds as the start of the work after it (rules.finish_bound)
+            c = vt.finish_of(w) if end and forward else vt.start_of(w)
             fold(out, self._shift(c, lag) if forward else self._unshift(c, lag), out=out)
 
     def _shift(self, t: np.ndarray, lag: int) -> np.ndarray:
@@ -199,8 +206,6 @@ class VectorPasses:
                     x = end[p] if link.pred_finish else pos[p]
                     if link.lag:
                         x = x + link.lag
-                    if link.succ_finish and not link.pred_finish and not link.lag:
-                        x = x + vt.gap_at(pos[p])
                 else:
                     x = self._edge_work(link, vt, pos, end, memo)
                 if not link.succ_finish:
@@ -277,8 +282,6 @@ class VectorPasses:
                     x = late_end[s] if link.succ_finish else late[s]
                     if link.lag:
                         x = x - link.lag
-                    if link.succ_finish and not link.pred_finish and not link.lag:
-                        x = x - vt.gap_at(x)
                 else:
                     x = self._edge_work(link, vt, late, late_end, memo)
                 if link.pred_finish:

@@ -61,14 +61,6 @@ class VectorTimeline:
         out: np.ndarray = self.starts[i] + w - self.cum[i]
         return out
 
-    def work_ceil(self, t: np.ndarray) -> np.ndarray:
-        w = self.work_at(t)
-        return w + (self.finish_of(w) < t)
-
     def work_floor(self, t: np.ndarray) -> np.ndarray:
         w = self.work_at(t)
         return w - (self.start_of(w) > t)
-
-    def gap_at(self, w: np.ndarray) -> np.ndarray:
-        """1 where non-working time separates the end of work w from the start of work w + 1."""
-        return (self.start_of(w) > self.finish_of(w)).astype(np.int64)

@@ -103,7 +103,7 @@ class CpmPasses:
         """Per task, its total float and its free float: the working minutes it can slip
         without moving any successor's early dates, never more than its total float (both 0
         for summaries, which are rolled up later)."""
-        net, es, ef, finish = self.net, self.es, self.ef, self.finish
+        net, es, ef, finish, rules = self.net, self.es, self.ef, self.finish, self.rules
         succ, succ_finish, pred_finish, lag = net.succ, net.succ_finish, net.pred_finish, net.lag
         p = net.project_timeline
         total = [0] * len(self.project.tasks)
@@ -129,7 +129,7 @@ class CpmPasses:
                 if no_float and pred_finish[k]:
                     continue
                 s = succ[k]
-                b = ef[s] if succ_finish[k] else es[s]
+                b = rules.finish_bound(s, ef[s]) if succ_finish[k] else es[s]
                 if lag[k]:  # rules.unshift
                     b = p.start_of(p.work_at(b) - lag[k])
                 latest = min(latest, b)

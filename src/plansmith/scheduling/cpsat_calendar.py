@@ -31,7 +31,8 @@ _MAX_CELLS = 300_000  # all tasks' positions together; beyond it the model takes
 @dataclass(frozen=True, slots=True)
 class Link:
     """``anchor(succ) >= anchor(pred)`` (wall, when ``lag`` is None) or
-    ``W_P(anchor(succ)) >= W_P(anchor(pred)) + lag``."""
+    ``W_P(anchor(succ)) >= W_P(anchor(pred)) + lag``, where a successor's finish anchors at the
+    start of the work after it (see ``next_start`` in :func:`solve_calendars`)."""
 
     pred: int
     pred_finish: bool
@@ -130,6 +131,12 @@ def solve_calendars(
     finish: dict[int, Any] = {}
     p_start: dict[int, Any] = {}
     p_finish: dict[int, Any] = {}
+    # where the work after a finish would begin (wall, and W_P of it): links into a finish
+    # compare the task's own working time (rules.LinkRules.earliest), which is exactly
+    # "next start >= bound" in wall-clock time
+    next_start: dict[int, Any] = {}
+    p_next_start: dict[int, Any] = {}
+    finish_side = {link.succ for link in links if link.succ_finish}
     index: dict[int, Any] = {}
     first: dict[int, int] = {}
     hinted_span: dict[int, int] = {}
@@ -150,24 +157,27 @@ def solve_calendars(
         finishes = [tl.finish_of(w + d) for w in positions]
         first[j] = lo
         index[j] = cp.new_int_var(0, count - 1, f"k{j}")
-        for name, table, store in (
+        tables = [
             ("s", starts, start),
             ("f", finishes, finish),
             ("ps", [p.work_at(t) for t in starts], p_start),
             ("pf", [p.work_at(t) for t in finishes], p_finish),
-        ):
+        ]
+        if j in finish_side:
+            after = [tl.start_of(w + d) for w in positions]
+            tables.append(("n", after, next_start))
+            tables.append(("pn", [p.work_at(t) for t in after], p_next_start))
+        hinted = hint_position[j] - lo
+        k = hinted // g if hinted >= 0 and hinted % g == 0 and hinted // g < count else None
+        if k is not None:
+            cp.add_hint(index[j], k)
+            hinted_span[j] = finishes[k] - starts[k]
+        for name, table, store in tables:
             var = cp.new_int_var(min(table), max(table), f"{name}{j}")
             cp.add_element(index[j], table, var)
             store[j] = var
-        hinted = hint_position[j] - lo
-        if hinted >= 0 and hinted % g == 0 and hinted // g < count:
-            k = hinted // g
-            cp.add_hint(index[j], k)
-            for var, table in ((start[j], starts), (finish[j], finishes)):
+            if k is not None:
                 cp.add_hint(var, table[k])
-            cp.add_hint(p_start[j], p.work_at(starts[k]))
-            cp.add_hint(p_finish[j], p.work_at(finishes[k]))
-            hinted_span[j] = finishes[k] - starts[k]
     for link in links:
         if link.pred not in index or link.succ not in index:
             continue
@@ -175,11 +185,11 @@ def solve_calendars(
             continue  # work already started: its links no longer move it
         if link.lag is None:
             before = finish[link.pred] if link.pred_finish else start[link.pred]
-            after = finish[link.succ] if link.succ_finish else start[link.succ]
+            after = next_start[link.succ] if link.succ_finish else start[link.succ]
             cp.add(after >= before)
         else:
             before = p_finish[link.pred] if link.pred_finish else p_start[link.pred]
-            after = p_finish[link.succ] if link.succ_finish else p_start[link.succ]
+            after = p_next_start[link.succ] if link.succ_finish else p_start[link.succ]
             cp.add(after >= before + link.lag)
     per_resource: list[list[tuple[Any, int]]] = [[] for _ in model.problem.capacities]
     for j in tasks:

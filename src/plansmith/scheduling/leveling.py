@@ -308,10 +308,11 @@ def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
         if j < task_count and not net.instant[j]
     )
     # On working time an instant loses which side of a non-working gap it is on, and a start
-    # sits on the far side of one: "finish >= that start" with no lag needs the clock. Such
-    # links (from a start or an instant to a finish, without lag) take the calendar axis.
-    # A milestone may sit on a snapped start (the project start, a start constraint); a gate only
-    # when a start reaches it without lag.
+    # sits on the far side of one. A task's finish is compared in working time anyway (rules),
+    # but a milestone's or gate's is a plain instant: "instant >= that start" into its finish,
+    # with no lag, needs the clock, and takes the calendar axis. A milestone may sit on a
+    # snapped start (the project start, a start constraint); a gate only when a start reaches
+    # it without lag.
     start_side = [net.instant[j] and j < task_count for j in range(len(net.node_task))]
 
     def from_start_side(e: Edge) -> bool:
@@ -320,7 +321,9 @@ def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
     for j in net.order:
         if net.instant[j] and not start_side[j]:
             start_side[j] = any(from_start_side(net.edges[k]) for k in net.incoming[j])
-    exact = not any(e.succ_finish and from_start_side(e) for e in net.edges)
+    exact = not any(
+        e.succ_finish and net.instant[e.succ] and from_start_side(e) for e in net.edges
+    )
     if same and exact:
         return WorkSpace(passes.rules, passes.rules.bounds.earliest_start)
     return CalendarSpace(passes.rules)

@@ -4,6 +4,14 @@ The critical-path passes and the leveling schedule generators place nodes one at
 same rules, so a leveled schedule satisfies exactly the links the unleveled one does. Positions of
 tasks are working positions ``w`` on the task's own timeline (start = start_of(w), finish =
 finish_of(w + duration)); instants (milestones, gates) are plain minute offsets.
+
+A link bounds a task's start or finish by an instant c, compared in the task's own working time:
+W(start) >= W(c) and W(finish) >= W(c). For a start that is simply start >= c (a start is the
+latest instant of its working position), but a finish may then sit before c across a break of
+the task's calendar: a task that must finish no earlier than Monday 08:00 may finish on Friday
+at 17:00, since none of its working time lies between. That is how MS Project and Primavera
+read such links, and it keeps a start-to-finish successor from working one minute into Monday.
+Milestones and gates compare plain instants.
 """
 
 from __future__ import annotations
@@ -80,8 +88,8 @@ class LinkRules:
             c = finish[i] if pred_finish[k] else start[i]
             if lag[k]:
                 c = p.finish_of(p.work_at(c) + lag[k])
-            if succ_finish[k]:
-                w = max(w, tl.work_ceil(c) - d)
+            if succ_finish[k]:  # in working time: a finish at a break's start counts at its end
+                w = max(w, tl.work_at(c) - d)
             elif starts:
                 top, low = max(top, c), min(low, c)
             else:
@@ -105,7 +113,7 @@ class LinkRules:
                 t = must
             for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
                 i = succ[k]
-                c = finish[i] if succ_finish[k] else start[i]
+                c = self.finish_bound(i, finish[i]) if succ_finish[k] else start[i]
                 if lag[k]:
                     c = p.start_of(p.work_at(c) - lag[k])
                 t = min(t, c)
@@ -127,7 +135,7 @@ class LinkRules:
         top = low = 0
         for k in net.out_edges[net.out_start[j] : net.out_start[j + 1]]:
             i = succ[k]
-            b = finish[i] if succ_finish[k] else start[i]
+            b = self.finish_bound(i, finish[i]) if succ_finish[k] else start[i]
             if lag[k]:
                 b = p.start_of(p.work_at(b) - lag[k])
             if not pred_finish[k]:
@@ -137,6 +145,12 @@ class LinkRules:
             else:
                 finishes, top, low = 1, b, b
         return min(w, converted(tl, low, top) - d) if finishes else w
+
+    def finish_bound(self, i: int, finish: int) -> int:
+        """The latest instant a link into the finish of ``i`` (at ``finish``) lets its other
+        end be: a task's finish is compared in its own working time, so a finish at the end of
+        a working period stands for the whole break after it (see :meth:`earliest`)."""
+        return finish if self.net.instant[i] else self.net.timelines[i].next_start(finish)
 
     def dates(self, j: int, position: int) -> tuple[int, int]:
         """Start and finish instants of ``j`` placed at ``position``."""

@@ -334,11 +334,6 @@ class Timeline:
         while first < self._w_lo or last > self._w_hi:
             self._grow(before=first < self._w_lo, after=last > self._w_hi)
 
-    def work_ceil(self, t: int) -> int:
-        """The least w with finish_of(w) >= t."""
-        w = self.work_at(t)
-        return w if self.finish_of(w) >= t else w + 1
-
     def work_floor(self, t: int) -> int:
         """The greatest w with start_of(w) <= t."""
         w = self.work_at(t)

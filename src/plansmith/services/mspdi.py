@@ -8,9 +8,9 @@ they know come out the same.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic, DocPath, SourceLocation, error, has_errors
+from plansmith.domain.model import Project
 from plansmith.errors import Invalid
 from plansmith.io.baselines import Baseline, baseline_from_json, baseline_to_json
 from plansmith.io.mspdi.fidelity import DateCheck, Fate, Fidelity, compare_dates
@@ -37,6 +38,7 @@ from plansmith.io.plan_writer import plan_document, plan_yaml
 from plansmith.io.schedule_json import diagnostic_to_json
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.yaml_source import YamlSource
+from plansmith.scheduling.calendars import CalendarBook
 from plansmith.services.planning import schedule_plan
 from plansmith.services.projects import export_plan_text, store_checked
 from plansmith.storage import tables as t
@@ -128,7 +130,29 @@ def _checked(imported: MspdiImport) -> MspdiOutcome:
     file_tasks = {
         tid: (task.line, task.name, task.start, task.finish) for tid, task in imported.tasks.items()
     }
-    return MspdiOutcome(imported, plan, diagnostics, compare_dates(file_tasks, scheduled))
+    resumes = _resumes(plan.project, outcome.result.origin)
+    return MspdiOutcome(imported, plan, diagnostics, compare_dates(file_tasks, scheduled, resumes))
+
+
+def _resumes(project: Project | None, origin: datetime) -> Callable[[str, datetime], datetime]:
+    """Where a task's calendar next works after an instant: asked only for the few finishes
+    that differ from the file's, so the calendars are compiled on the first question."""
+    book: CalendarBook | None = None
+    tasks = {task.id: task for task in project.tasks} if project is not None else {}
+
+    def resumes(task_id: str, finish: datetime) -> datetime:
+        nonlocal book
+        task = tasks.get(task_id)
+        if task is None or task.is_milestone or project is None:
+            return finish
+        book = book or CalendarBook(project)
+        timeline = book.task_timeline(task) if not task.is_summary else book.project_timeline()
+        if timeline is None:
+            return finish
+        minutes = (finish - origin) // timedelta(minutes=1)
+        return origin + timedelta(minutes=timeline.next_start(minutes))
+
+    return resumes
 
 
 def _plan_of(document: dict[str, Any], name: str) -> LoadedPlan:

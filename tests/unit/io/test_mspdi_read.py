@@ -4,7 +4,7 @@ dates MS Project wrote into them; what we cannot carry is listed, field by field
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from plansmith.io.mspdi.fidelity import Fate
 from plansmith.io.mspdi.read import read_mspdi
 from plansmith.io.mspdi.write import write_mspdi
 from plansmith.services.mspdi import MspdiOutcome, read_mspdi_plan, read_mspdi_upload
+from plansmith.services.planning import schedule_plan
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "mspdi"
 NS = "{http://schemas.microsoft.com/project}"
@@ -36,6 +37,7 @@ def fates(result: MspdiOutcome, fate: Fate) -> set[tuple[str, str]]:
         ("mspdinulltasks.xml", 5),  # blank rows; the project starts at 09:00
         ("baselines.xml", 1),  # 7.5 h from 09:00 runs into the next morning
         ("mspdiassignmentfields.xml", 1),  # budget and cost resources beside the work
+        ("mspdirelations.xml", 5),  # FS, SS, FF, SF; an SF bound at Monday 08:00 (see below)
     ],
 )
 def test_files_with_only_supported_features_reproduce_every_date(name: str, tasks: int) -> None:
@@ -46,20 +48,44 @@ def test_files_with_only_supported_features_reproduce_every_date(name: str, task
     assert result.dates.same
 
 
-def test_a_difference_is_listed_with_both_dates_and_the_line_of_the_task() -> None:
-    # MS Project lets a start-to-finish successor finish at Monday 08:00, the instant its
-    # predecessor starts, by working all Friday; Plansmith compares instants and finishes a
-    # minute later. The report shows exactly that, on the task's line.
+def test_a_finish_bound_at_the_start_of_a_working_day_is_met_by_the_evening_before() -> None:
+    # Task 5 must finish no earlier than its start-to-finish predecessor starts, Monday 08:00.
+    # MS Project works it all Friday and writes its finish as Monday 08:00; our engine compares
+    # the finish in the task's working time and finishes Friday at 17:00, the same working
+    # instant, which the date check accepts as the file's finish.
     result = outcome("mspdirelations.xml")
+    assert result.ok, result.diagnostics
+    assert result.plan is not None
+    ours = schedule_plan(result.plan).result
+    assert ours is not None
+    task = ours.task("task-5")
+    assert (ours.origin + timedelta(minutes=task.start)) == datetime(2006, 9, 22, 8, 0)
+    assert (ours.origin + timedelta(minutes=task.finish)) == datetime(2006, 9, 22, 17, 0)
+    file_task = result.imported.tasks["task-5"]
+    assert (file_task.start, file_task.finish) == (
+        datetime(2006, 9, 22, 8, 0),
+        datetime(2006, 9, 25, 8, 0),
+    )
+    assert result.dates.differences == ()
+
+
+def test_a_difference_is_listed_with_both_dates_and_the_line_of_the_task() -> None:
+    # A hand edit of the real file: Task 5's finish moved a day later than MS Project wrote it.
+    text = (DATA / "mspdirelations.xml").read_text()
+    edited = text.replace(
+        "<Finish>2006-09-25T08:00:00</Finish>", "<Finish>2006-09-26T08:00:00</Finish>", 1
+    )
+    assert edited != text
+    result = read_mspdi_upload(io.BytesIO(edited.encode()), "edited.xml")
     assert result.ok
     [difference] = result.dates.differences
     assert difference.task == "task-5"
     assert difference.file_start == datetime(2006, 9, 22, 8, 0)
-    assert difference.file_finish == datetime(2006, 9, 25, 8, 0)
-    assert difference.our_finish == datetime(2006, 9, 25, 8, 1)
-    text = (DATA / "mspdirelations.xml").read_text().splitlines()
-    assert "<Task>" in text[difference.line - 1]
-    assert "<Name>Task 5</Name>" in "".join(text[difference.line - 1 : difference.line + 5])
+    assert difference.file_finish == datetime(2006, 9, 26, 8, 0)
+    assert difference.our_finish == datetime(2006, 9, 22, 17, 0)
+    lines = edited.splitlines()
+    assert "<Task>" in lines[difference.line - 1]
+    assert "<Name>Task 5</Name>" in "".join(lines[difference.line - 1 : difference.line + 5])
 
 
 def test_the_plan_keeps_links_lags_and_constraints() -> None:

@@ -93,24 +93,22 @@ def test_start_of_and_finish_of(w: int, start: int, finish: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("t", "ceil", "floor"),
+    ("t", "floor"),
     [
-        (at(0, 10), 60, 60),  # inside working time: both are W(t)
-        (at(0, 12), 180, 179),  # work 181 starts only at 13:00
-        (at(0, 12, 30), 181, 179),  # in the lunch gap
-        (at(0, 13), 181, 180),
-        (at(0, 18), 480, 479),
-        (at(0, 20), 481, 479),
-        (at(5, 12), 2401, 2399),  # saturday
-        (at(7, 9), 2401, 2400),
+        (at(0, 10), 60),  # inside working time: W(t)
+        (at(0, 12), 179),  # work 181 starts only at 13:00
+        (at(0, 12, 30), 179),  # in the lunch gap
+        (at(0, 13), 180),
+        (at(0, 18), 479),
+        (at(0, 20), 479),
+        (at(5, 12), 2399),  # saturday
+        (at(7, 9), 2400),
     ],
 )
-def test_work_ceil_and_work_floor(t: int, ceil: int, floor: int) -> None:
+def test_work_floor(t: int, floor: int) -> None:
     tl = standard()
-    assert tl.work_ceil(t) == ceil
     assert tl.work_floor(t) == floor
-    # the defining properties
-    assert tl.finish_of(ceil) >= t > tl.finish_of(ceil - 1)
+    # the defining property
     assert tl.start_of(floor) <= t < tl.start_of(floor + 1)
 
 
@@ -170,7 +168,7 @@ def test_a_round_the_clock_calendar_is_the_identity() -> None:
     for t in (-10 * DAY - 7, -1, 0, 1, 777, 400 * DAY + 13, 5000 * DAY):
         assert tl.work_at(t) == t
         assert tl.start_of(t) == tl.finish_of(t) == t
-        assert tl.work_ceil(t) == tl.work_floor(t) == t
+        assert tl.work_floor(t) == t
 
 
 def test_before_the_origin_work_is_negative() -> None:

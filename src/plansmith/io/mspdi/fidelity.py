@@ -8,6 +8,7 @@ engines (slack, costs, early and late dates), or listed here as dropped with the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -194,9 +195,14 @@ class DateCheck:
 def compare_dates(
     file_tasks: dict[str, tuple[int, str, datetime | None, datetime | None]],
     scheduled: dict[str, tuple[datetime, datetime]],
+    resumes: Callable[[str, datetime], datetime] | None = None,
 ) -> DateCheck:
     """Task by task, the file's start and finish against ours, to the minute; by the day when
-    no date in the file has a time of day (formats such as MPX keep days only)."""
+    no date in the file has a time of day (formats such as MPX keep days only).
+
+    ``resumes(task, finish)`` gives where the task's calendar next works after a finish of ours:
+    a finish at Friday 17:00 and one at Monday 08:00 are the same working instant, and MS
+    Project shows the latter when a link into the finish is bound there (rules.LinkRules)."""
     known = [
         (task_id, line, name, start, finish, scheduled[task_id])
         for task_id, (line, name, start, finish) in file_tasks.items()
@@ -210,7 +216,12 @@ def compare_dates(
         if by_day:
             same = (start.date(), finish.date()) == (ours[0].date(), ours[1].date())
         else:
-            same = (start, finish) == ours
+            same = start == ours[0] and (
+                finish == ours[1]
+                or (
+                    finish > ours[1] and resumes is not None and finish == resumes(task_id, ours[1])
+                )
+            )
         if not same:
             differences.append(DateDifference(task_id, name, line, start, finish, *ours))
     return DateCheck(len(known), tuple(differences), by_day=by_day)
