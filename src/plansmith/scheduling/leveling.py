@@ -321,9 +321,7 @@ def _choose_space(passes: CpmPasses, task_count: int) -> TimeSpace:
     for j in net.order:
         if net.instant[j] and not start_side[j]:
             start_side[j] = any(from_start_side(net.edges[k]) for k in net.incoming[j])
-    exact = not any(
-        e.succ_finish and net.instant[e.succ] and from_start_side(e) for e in net.edges
-    )
+    exact = not any(e.succ_finish and net.instant[e.succ] and from_start_side(e) for e in net.edges)
     if same and exact:
         return WorkSpace(passes.rules, passes.rules.bounds.earliest_start)
     return CalendarSpace(passes.rules)
