@@ -1,7 +1,8 @@
 """Plan -> MSPDI -> plan keeps every field MSPDI can hold, for any plan (Hypothesis).
 
 Values are compared by meaning, not spelling: ``72h`` may come back as ``9d``, ``50%`` as
-``0.5``, a finish date as the same instant, and company holidays as the same days off.
+``0.5``, a finish date as the same instant, and calendars (company holidays, work weeks,
+working days) as the same working ranges on every date.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plansmith.domain.durations import parse_duration
+from plansmith.io.calendar_build import build_calendars
 from plansmith.io.mspdi.read import read_mspdi
 from plansmith.io.mspdi.write import write_mspdi
 from plansmith.io.plan_file import load_plan_text
@@ -39,6 +41,26 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         calendars["late"]["holidays"] = [
             {"from": "2027-04-05", "to": "2027-04-09", "name": "Closed"}
+        ]
+    if draw(st.booleans()):
+        first = draw(DAYS)
+        calendars["office"]["work_weeks"] = [
+            {
+                "name": draw(st.sampled_from(["", "Short weeks"])),
+                "from": first.isoformat(),
+                "to": (first + timedelta(days=draw(st.integers(0, 40)))).isoformat(),
+                "week": {"mon": ["09:00-12:00"], "fri": ["08:00-12:00"], "sat": ["10:00-14:00"]},
+            }
+        ]
+    for cid in draw(st.lists(st.sampled_from(["office", "late"]), max_size=2, unique=True)):
+        first = draw(DAYS.filter(lambda d: not date(2027, 4, 2) <= d <= date(2027, 4, 9)))
+        calendars[cid]["working_days"] = [
+            {"date": first.isoformat(), "hours": ["07:00-13:00"], "name": "Release"},
+            {
+                "from": (first + timedelta(days=1)).isoformat(),
+                "to": (first + timedelta(days=draw(st.integers(1, 3)))).isoformat(),
+                "hours": ["00:00-02:00", "20:00-24:00"],
+            },
         ]
     resources = []
     for k in range(draw(st.integers(1, 3))):
@@ -197,12 +219,21 @@ def _walk(tasks: list[TaskSpec]) -> list[TaskSpec]:
     return [t for task in tasks for t in [task, *_walk(task.children or [])]]
 
 
+def _working_ranges(spec: PlanSpec) -> dict[str, list[Any]]:
+    """Each calendar's working ranges on every date the plans can reach, company holidays
+    removed: the same meaning whether days off are a calendar's or the company's."""
+    company = [day for holiday in spec.holidays for day in holiday.days()]
+    built = build_calendars(spec.calendars, {}, [])
+    window = [START + timedelta(days=k) for k in range(-7, 200)]
+    return {cid: [c.without(company).ranges_on(day) for day in window] for cid, c in built.items()}
+
+
 def meaning(spec: PlanSpec) -> dict[str, Any]:
-    company = set(spec.holidays)
     return {
         "project": spec.project.model_dump(exclude={"timezone"}),
-        "calendars": {
-            cid: (c.day_ranges(), set(c.holidays) | company) for cid, c in spec.calendars.items()
+        "calendars": _working_ranges(spec),
+        "days_off": {
+            cid: set(c.holidays) | set(spec.holidays) for cid, c in spec.calendars.items()
         },
         "resources": {
             r.id: (

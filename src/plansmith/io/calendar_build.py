@@ -23,7 +23,9 @@ def build_calendars(
 ) -> dict[str, Calendar]:
     """The pool's calendars and the plan's own (an id in both is a ``duplicate_id``)."""
     calendars: dict[str, Calendar] = {}
-    entries = [(cid, cal, ("pool",)) for cid, cal in pooled.items()]
+    entries: list[tuple[str, CalendarSpec, DocPath]] = [
+        (cid, cal, ("pool",)) for cid, cal in pooled.items()
+    ]
     entries += [(cid, cal, ("calendars", cid)) for cid, cal in own.items()]
     for cid, cal, path in entries:
         if cid in calendars:

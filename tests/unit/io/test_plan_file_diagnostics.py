@@ -447,7 +447,107 @@ MODEL = [
 ]
 
 
-@pytest.mark.parametrize("case", SYNTAX + STRUCTURE + VALUES + TIME_RANGES + MODEL)
+OFFICE = """\
+calendars:
+  office:
+    workdays: [mon, tue, wed, thu, fri]
+    hours: ["08:00-12:00", "13:00-17:00"]
+"""
+
+
+def office(extra: str) -> str:
+    """A plan whose office calendar has ``extra`` keys (written unindented) and one task."""
+    return HEAD + OFFICE + textwrap.indent(textwrap.dedent(extra), "    ") + TASK
+
+
+# Work weeks and working days (docs/plan-format.md, `calendars`): each error points at the entry.
+CALENDAR_DATES = [
+    param(
+        Case(
+            "work_weeks_overlap",
+            office("""\
+                    work_weeks:
+                      - {from: 2027-06-01, to: 2027-08-31, workdays: [mon], hours: ["08:00-12:00"]}
+                      - {from: 2027-08-30, to: 2027-09-03, workdays: [tue], hours: ["08:00-12:00"]}
+                """),
+            "2027-08-30",
+        ),
+        "second-starts-inside-first",
+    ),
+    param(
+        Case(
+            "working_days_overlap",
+            office("""\
+                    working_days:
+                      - {from: 2027-03-05, to: 2027-03-07, hours: ["09:00-13:00"]}
+                      - {date: 2027-03-06, hours: ["10:00-12:00"], name: Release}
+                """),
+            "2027-03-06",
+        ),
+        "date-inside-range",
+    ),
+    param(
+        Case(
+            "calendar_day_conflict",
+            office("""\
+                    holidays: [2027-03-13]
+                    working_days:
+                      - {from: 2027-03-13, to: 2027-03-14, hours: ["09:00-13:00"]}
+                """),
+            "2027-03-13",
+            2,
+        ),
+        "holiday-and-working-day",
+    ),
+    param(
+        Case(
+            "invalid_date",
+            office("""\
+                    work_weeks:
+                      - {from: 2027-06-01, to: 2027-05-31, workdays: [mon], hours: ["08:00-12:00"]}
+                """),
+            "2027-05-31",
+        ),
+        "work-week-reversed",
+    ),
+    param(
+        Case(
+            "invalid_date",
+            office(
+                "working_days:\n  - {from: 2027-03-15, to: 2027-03-14, hours: ['09:00-13:00']}\n"
+            ),
+            "2027-03-14",
+        ),
+        "working-days-reversed",
+    ),
+    param(
+        Case(
+            "missing_key",
+            office("    working_days:\n      - {from: 2027-03-15, hours: ['09:00-13:00']}\n"),
+            "{from",
+        ),
+        "working-day-without-to",
+    ),
+    param(
+        Case(
+            "invalid_value",
+            office("    working_days:\n      - {date: 2027-03-15, hours: []}\n"),
+            "[]",
+        ),
+        "working-day-without-hours",
+    ),
+    param(
+        Case(
+            "missing_key",
+            office("    work_weeks:\n      - {from: 2027-06-01, to: 2027-06-30}\n"),
+            "{from",
+        ),
+        "work-week-without-week",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SYNTAX + STRUCTURE + VALUES + TIME_RANGES + MODEL + CALENDAR_DATES)
 def test_diagnostic_code_severity_and_location(case: Case, write_plan) -> None:
     check(case, write_plan)
 
