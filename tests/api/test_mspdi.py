@@ -32,14 +32,14 @@ def test_preview_reports_fidelity_and_dates_and_stores_nothing(
 def test_import_then_export_as_mspdi_gives_the_same_dates_back(
     api: Api, admin: dict[str, str]
 ) -> None:
-    data = (DATA / "mspdirelations.xml").read_bytes()
+    data = (DATA / "mspdirelations-moved.xml").read_bytes()  # Task 5's finish moved by hand
     created = api.client.post(
         "/api/v1/projects/import/mspdi", content=data, headers={**admin, **XML}
     )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["id"] == "mspdirelations"
-    [difference] = body["fidelity"]["dates"]["differences"]  # the start-to-finish link
+    [difference] = body["fidelity"]["dates"]["differences"]
     assert difference["task"] == "task-5"
     exported = api.client.get(
         "/api/v1/projects/mspdirelations/export", params={"format": "mspdi"}, headers=admin

@@ -34,11 +34,11 @@ def test_preview_shows_the_fidelity_report_and_the_date_check(
     database: Database, tmp_path: Path
 ) -> None:
     client = _signed_in(database, tmp_path)
-    data = (DATA / "mspdirelations.xml").read_bytes()
+    data = (DATA / "mspdirelations-moved.xml").read_bytes()  # Task 5's finish moved by hand
     status, html, _ = _send(client, "/import/preview", "mspdirelations.xml", data)
     assert status == 200, html
     assert 'id="import-fidelity"' in html
-    assert 'data-same="false"' in html  # the start-to-finish link's minute
+    assert 'data-same="false"' in html
     assert "1 of 5 tasks differ from the file" in html
     assert "<td>530</td>" in html  # the task's line in the file
     assert 'data-fate="mapped"' in html

@@ -71,12 +71,9 @@ def test_a_finish_bound_at_the_start_of_a_working_day_is_met_by_the_evening_befo
 
 def test_a_difference_is_listed_with_both_dates_and_the_line_of_the_task() -> None:
     # A hand edit of the real file: Task 5's finish moved a day later than MS Project wrote it.
-    text = (DATA / "mspdirelations.xml").read_text()
-    edited = text.replace(
-        "<Finish>2006-09-25T08:00:00</Finish>", "<Finish>2006-09-26T08:00:00</Finish>", 1
-    )
-    assert edited != text
-    result = read_mspdi_upload(io.BytesIO(edited.encode()), "edited.xml")
+    edited = (DATA / "mspdirelations-moved.xml").read_text()
+    assert edited != (DATA / "mspdirelations.xml").read_text()
+    result = read_mspdi_plan(DATA / "mspdirelations-moved.xml")
     assert result.ok
     [difference] = result.dates.differences
     assert difference.task == "task-5"
