@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from plansmith.errors import Invalid
-from plansmith.io.plan_schema import CalendarSpec, ResourceSpec
+from plansmith.io.calendar_schema import CalendarSpec
+from plansmith.io.plan_schema import ResourceSpec
 from plansmith.io.plan_writer import spec_document
 from plansmith.io.schema_types import Id
 from plansmith.services.items import ItemKind

@@ -18,8 +18,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic, error
+from plansmith.io.calendar_schema import CalendarSpec
 from plansmith.io.plan_schema import (
-    CalendarSpec,
     PlanSpec,
     PoolSpec,
     ProjectSpec,
