@@ -188,9 +188,11 @@ def _changed(session: Session, statement: Update) -> int:
 # 3: claims ------------------------------------------------------------------------------------
 
 
-def claimable(moment: datetime) -> ColumnElement[bool]:
+def claimable(moment: datetime, kind: Any = Delivery.entry_id) -> ColumnElement[bool]:
+    """Deliveries of a kind (by the column only that kind fills: a communication entry's, a
+    certification reminder's key) that are due, or whose claim has run out."""
     return and_(
-        Delivery.entry_id.is_not(None),
+        kind.is_not(None),
         or_(
             and_(Delivery.status == "pending", Delivery.next_attempt_at <= moment),
             and_(Delivery.status == "sending", Delivery.claimed_until < moment),

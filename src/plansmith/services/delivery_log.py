@@ -27,7 +27,6 @@ from plansmith.services.deliveries import (
     token_hash,
 )
 from plansmith.services.portfolios import find_project
-from plansmith.services.reminder_mail import claimable_reminder
 from plansmith.storage import tables as t
 from plansmith.storage.database import Database
 from plansmith.storage.plans import now
@@ -264,7 +263,7 @@ def due_now(database: Database, moment: datetime | None = None) -> Sequence[str]
             lines.append(f"due {item.due:%Y-%m-%d %H:%M} '{entry.title}' to {names}")
         waiting = session.scalars(
             select(Delivery)
-            .where(or_(claimable(moment), claimable_reminder(moment)))
+            .where(or_(claimable(moment), claimable(moment, Delivery.reminder_key)))
             .order_by(Delivery.id)
         ).all()
         lines += [

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plansmith.config import MailSettings, Settings
@@ -33,6 +33,7 @@ from plansmith.services.deliveries import (
     LEASE,
     TOKEN_DAYS,
     RunSummary,
+    claimable,
     record_outcome,
     run_deliveries,
     token_hash,
@@ -65,16 +66,6 @@ def run_job(database: Database, settings: Settings, moment: datetime | None = No
     return summary
 
 
-def claimable_reminder(moment: datetime) -> ColumnElement[bool]:
-    return and_(
-        Delivery.reminder_key.is_not(None),
-        or_(
-            and_(Delivery.status == "pending", Delivery.next_attempt_at <= moment),
-            and_(Delivery.status == "sending", Delivery.claimed_until < moment),
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class _Claim:
     delivery_id: int
@@ -88,13 +79,16 @@ class _Claim:
 
 def _claim(session: Session, moment: datetime) -> list[_Claim]:
     candidates = session.scalars(
-        select(Delivery.id).where(claimable_reminder(moment)).order_by(Delivery.id).limit(BATCH)
+        select(Delivery.id)
+        .where(claimable(moment, Delivery.reminder_key))
+        .order_by(Delivery.id)
+        .limit(BATCH)
     ).all()
     claims = []
     for delivery_id in candidates:
         statement = (
             update(Delivery)
-            .where(Delivery.id == delivery_id, claimable_reminder(moment))
+            .where(Delivery.id == delivery_id, claimable(moment, Delivery.reminder_key))
             .values(status="sending", claimed_until=moment + LEASE, attempts=Delivery.attempts + 1)
             .execution_options(synchronize_session=False)
         )
