@@ -7,7 +7,6 @@ send each reminder once; the demo portfolio has one due."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.smtp_server import Inbox, smtp_server
+from tests.together import run_together
 
 from plansmith.config import MailSettings, Settings, TlsMode
 from plansmith.services import delivery_log, team
@@ -234,30 +234,11 @@ def test_the_link_stops_that_persons_reminders_of_the_project(world: World) -> N
     assert len(world.inbox.to(MIA)) == 4
 
 
-def _together(databases: list[Database], settings: Settings, moment: datetime) -> None:
-    barrier = threading.Barrier(len(databases))
-    errors: list[BaseException] = []
-
-    def run(database: Database) -> None:
-        try:
-            barrier.wait()
-            run_job(database, settings, moment)
-        except BaseException as exc:  # reported below, with the thread's error
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(db,)) for db in databases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-
-
 def test_two_concurrent_runs_send_each_reminder_once(world: World) -> None:
     second = Database.connect(world.database.engine.url.render_as_string(hide_password=False))
     try:
         for moment in (AT_60, AT_30):
-            _together([world.database, second], world.settings, moment)
+            run_together(run_job, [world.database, second], world.settings, moment)
     finally:
         second.dispose()
     assert sorted(world.inbox.recipients) == sorted([DANA] * 2 + [MIA] * 4 + [OLU] * 4)

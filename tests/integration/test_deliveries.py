@@ -5,7 +5,6 @@ refusals, unsubscribing, and two concurrent runs sending each e-mail once."""
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 from tests.smtp_server import Inbox, smtp_server
+from tests.together import run_together
 
 from plansmith.config import MailSettings, Settings, TlsMode
 from plansmith.reports.pdf import weasyprint_problem
@@ -249,26 +249,6 @@ def test_an_unknown_or_expired_link_is_refused(world: World) -> None:
     assert expired.value.code == "invalid_unsubscribe_link"
 
 
-def _together(databases: list[Database], settings: Settings, moment: datetime) -> None:
-    """``run_deliveries`` on each database at once (a barrier starts them together)."""
-    barrier = threading.Barrier(len(databases))
-    errors: list[BaseException] = []
-
-    def run(database: Database) -> None:
-        try:
-            barrier.wait()
-            run_deliveries(database, settings, moment)
-        except BaseException as exc:  # reported below, with the thread's error
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(db,)) for db in databases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-
-
 def test_two_concurrent_runs_send_each_delivery_once(world: World) -> None:
     """Two processes' worth of engines on one database, started together, twice over."""
     world.entry(["Ada", "Ben", "Cy"], format="md")
@@ -276,7 +256,7 @@ def test_two_concurrent_runs_send_each_delivery_once(world: World) -> None:
     second = Database.connect(world.database.engine.url.render_as_string(hide_password=False))
     try:
         for moment in (RUN, RUN + timedelta(days=7)):
-            _together([world.database, second], world.settings, moment)
+            run_together(run_deliveries, [world.database, second], world.settings, moment)
     finally:
         second.dispose()
     assert sorted(world.inbox.recipients) == sorted(
