@@ -146,6 +146,52 @@ def xlsx_bytes(table: Table) -> bytes:
     return out.getvalue()
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def as_date(value: object) -> Value:
+    """A page's ISO day (``2027-03-01``) as a date, so a spreadsheet sorts and sums it; a
+    value that is not one (empty, free text) is kept as it is, ``""`` becoming empty."""
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return _plain(value)
+
+
+def as_datetime(value: object) -> Value:
+    """A page's ISO moment (``2027-03-01T08:30``, seconds and zone dropped, as the page shows
+    it: to the minute) as a datetime; anything else as :func:`as_date` keeps it."""
+    if isinstance(value, str) and _MOMENT.match(value):
+        try:
+            return datetime.fromisoformat(value[:16].replace(" ", "T"))
+        except ValueError:
+            return value
+    return as_date(value)
+
+
+def as_number(value: object) -> Value:
+    """A service's amount or score (often a string such as ``"24000"``, so JSON keeps it
+    exact) as a Decimal; whole numbers and floats stay as they are, text stays text."""
+    if isinstance(value, str):
+        try:
+            number = Decimal(value) if value.strip() else None
+        except ArithmeticError:
+            return value
+        return value if number is not None and not number.is_finite() else number
+    return _plain(value)
+
+
+def _plain(value: object) -> Value:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str | int | float | Decimal | date | time | bool):
+        return value
+    return str(value)
+
+
 def _attachment(filename: str) -> str:
     return f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
 

@@ -86,7 +86,25 @@ def _history_line(entry: dict[str, Any]) -> str:
     return f"{field}: {old if old is not None else '—'} → {new if new is not None else '—'}"
 
 
-def _dues(session: Session, project: t.Project) -> dict[str, tuple[str, str]]:
+def party_names(view: dict[str, Any]) -> dict[str, str]:
+    """Each person's and role's name by id, as the page (and its downloads) name them."""
+    return {p["id"]: p["name"] for p in view.get("raci", {}).get("parties", [])}
+
+
+def deliverable_histories(
+    session: Session, user: t.User, project: t.Project, view: dict[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each deliverable's audit entries, oldest first, each with its line in words."""
+    return {
+        d["id"]: [
+            {**e, "text": _history_line(e)}
+            for e in team.deliverable_history(session, user, project.key, d["id"])
+        ]
+        for d in view.get("deliverables", [])
+    }
+
+
+def task_dues(session: Session, project: t.Project) -> dict[str, tuple[str, str]]:
     """Each task's name and scheduled finish day (a deliverable is due at its milestone's)."""
     outcome = plan_cache.scheduled(session, project).outcome
     model, result = outcome.project, outcome.result
@@ -117,21 +135,14 @@ def _context(
     by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d in view["diagnostics"]:
         by_subject[d.get("subject") or ""].append(d)
-    history = {
-        d["id"]: [
-            {**e, "text": _history_line(e)}
-            for e in team.deliverable_history(session, user, project.key, d["id"])
-        ]
-        for d in view.get("deliverables", [])
-    }
     return {
         **page_context(session, user, project),
         "active": "team",
         "view": view,
-        "names": {p["id"]: p["name"] for p in view.get("raci", {}).get("parties", [])},
+        "names": party_names(view),
         "checks": by_subject,
-        "history": history,
-        "dues": _dues(session, project),
+        "history": deliverable_histories(session, user, project, view),
+        "dues": task_dues(session, project),
         "failed": failed or {},
         "today": date.today().isoformat(),
         "pool_versions": _pool_versions(session, user, view),
@@ -215,6 +226,23 @@ async def sign_off(
 def workload_page(request: Request, session: PageSession, user: PageUser) -> HTMLResponse:
     """Hours per person by month across every project the user may read."""
     view = workload.workload(session, user)
+    projects, by_project = workload_by_project(view)
+    context = {
+        **page_context(session, user),
+        "active": "workload",
+        "view": view,
+        "projects": projects,
+        "by_project": by_project,
+    }
+    return render(request, "workload.html", context)
+
+
+ByProject = list[tuple[dict[str, Any], str, dict[str, float]]]
+
+
+def workload_by_project(view: dict[str, Any]) -> tuple[list[str], ByProject]:
+    """The projects counted, and (person, project, hours by month) for each pair with hours:
+    the "By project" table, for the page and its download alike."""
     projects = sorted(
         {key for person in view["people"] for month in person["projects"].values() for key in month}
     )
@@ -223,11 +251,4 @@ def workload_page(request: Request, session: PageSession, user: PageUser) -> HTM
         for person in view["people"]
         for key in projects
     ]
-    context = {
-        **page_context(session, user),
-        "active": "workload",
-        "view": view,
-        "projects": projects,
-        "by_project": [(person, key, hours) for person, key, hours in rows if hours],
-    }
-    return render(request, "workload.html", context)
+    return projects, [(person, key, hours) for person, key, hours in rows if hours]
