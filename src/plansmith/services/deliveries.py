@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -212,22 +213,29 @@ class _Claim:
     token: str  # the unsubscribe link's, in this process's memory only
 
 
-def _claim(session: Session, moment: datetime) -> list[_Claim]:
+def claim_rows(session: Session, moment: datetime, kind: Any) -> Iterator[Delivery]:
+    """Each due delivery of a kind (see :func:`claimable`) that this process wins: a
+    compare-and-set on its status, so that several processes never send one twice."""
     candidates = session.scalars(
-        select(Delivery.id).where(claimable(moment)).order_by(Delivery.id).limit(BATCH)
+        select(Delivery.id).where(claimable(moment, kind)).order_by(Delivery.id).limit(BATCH)
     ).all()
-    claims = []
     for delivery_id in candidates:
         taken = _changed(
             session,
             update(Delivery)
-            .where(Delivery.id == delivery_id, claimable(moment))
+            .where(Delivery.id == delivery_id, claimable(moment, kind))
             .values(status="sending", claimed_until=moment + LEASE, attempts=Delivery.attempts + 1),
         )
         if taken != 1:
             continue  # another process took it first
         row = session.get(Delivery, delivery_id, populate_existing=True)
         assert row is not None
+        yield row
+
+
+def _claim(session: Session, moment: datetime) -> list[_Claim]:
+    claims = []
+    for row in claim_rows(session, moment, Delivery.entry_id):
         assert row.entry_id is not None
         token = secrets.token_urlsafe(32)
         if row.stakeholder_id is not None:

@@ -22,18 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plansmith.config import MailSettings, Settings
 from plansmith.reports.email import EmailBody
 from plansmith.services.cert_reminders import ReminderKey, holder, queue_reminders, team_rules
 from plansmith.services.deliveries import (
-    BATCH,
-    LEASE,
     TOKEN_DAYS,
     RunSummary,
-    claimable,
+    claim_rows,
     record_outcome,
     run_deliveries,
     token_hash,
@@ -78,24 +75,8 @@ class _Claim:
 
 
 def _claim(session: Session, moment: datetime) -> list[_Claim]:
-    candidates = session.scalars(
-        select(Delivery.id)
-        .where(claimable(moment, Delivery.reminder_key))
-        .order_by(Delivery.id)
-        .limit(BATCH)
-    ).all()
     claims = []
-    for delivery_id in candidates:
-        statement = (
-            update(Delivery)
-            .where(Delivery.id == delivery_id, claimable(moment, Delivery.reminder_key))
-            .values(status="sending", claimed_until=moment + LEASE, attempts=Delivery.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if session.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
-            continue  # another process took it first
-        row = session.get(Delivery, delivery_id, populate_existing=True)
-        assert row is not None
+    for row in claim_rows(session, moment, Delivery.reminder_key):
         assert row.reminder_key is not None
         token = secrets.token_urlsafe(32)
         session.add(
