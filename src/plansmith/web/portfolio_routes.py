@@ -30,6 +30,7 @@ from plansmith.web.pages import page_context, render
 router = APIRouter(include_in_schema=False)
 STAGES = (Stage.DRAFT, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.REJECTED)
 PROPOSAL_NUMBERS = ("cost", "running_cost", "benefit")
+WINDOW_DAYS = 60  # how far ahead the Inventory page lists maintenance windows
 SYSTEM_FIELDS = (
     "id", "name", "type", "vendor", "version", "environment", "owner", "renewal",
     "renewal_cost", "warranty_end", "end_of_life", "support_contract",
@@ -75,15 +76,22 @@ def _moves(user: t.User, proposal: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _proposals_context(session: Session, user: t.User) -> dict[str, Any]:
+def pipeline(session: Session) -> list[tuple[Stage, list[dict[str, Any]]]]:
+    """The board's columns: each stage with its proposals (the page and its download)."""
     listed = proposals.list_proposals(session)
-    for proposal in listed:
-        proposal["moves"] = _moves(user, proposal)
+    return [(stage, [p for p in listed if p["status"] == stage.value]) for stage in STAGES]
+
+
+def _proposals_context(session: Session, user: t.User) -> dict[str, Any]:
+    columns = pipeline(session)
+    for _, cards in columns:
+        for proposal in cards:
+            proposal["moves"] = _moves(user, proposal)
     model, _ = proposals.scoring(session)
     return {
         **page_context(session, user),
         "active": "proposals",
-        "columns": [(stage, [p for p in listed if p["status"] == stage.value]) for stage in STAGES],
+        "columns": columns,
         "criteria": model.criteria,
         "scale": model.scale,
         "is_admin": user.is_admin,
@@ -152,12 +160,17 @@ async def move_proposal(
 
 @router.get("/evaluations", response_class=HTMLResponse)
 def evaluations_page(request: Request, session: PageSession, user: PageUser) -> HTMLResponse:
-    listed = [
+    listed = analysed_evaluations(session)
+    context = {**page_context(session, user), "active": "evaluations", "evaluations": listed}
+    return render(request, "evaluations.html", context)
+
+
+def analysed_evaluations(session: Session) -> list[dict[str, Any]]:
+    """Every evaluation with its analysis (the list page and its download)."""
+    return [
         {**e, "analysis": evaluations.analysis(session, e["id"])}
         for e in evaluations.list_evaluations(session)
     ]
-    context = {**page_context(session, user), "active": "evaluations", "evaluations": listed}
-    return render(request, "evaluations.html", context)
 
 
 def _evaluation_page(
@@ -247,19 +260,24 @@ def _inventory_page(
     error: ServiceError | None = None, form: dict[str, Any] | None = None, notice: str = "",
 ) -> HTMLResponse:  # fmt: skip
     context = page_context(session, user, project)
-    today = date.today()
     context.update(
         active="inventory",
         systems=inventory.list_systems(session, user, project.key),
         checks=inventory.checks(session, user, project.key),
         renewals=inventory.renewals(session, user, project.key),  # readers of the plan see money
-        windows=inventory.maintenance(session, user, project.key, today, today + timedelta(60)),
+        windows=windows_ahead(session, user, project.key),
         error=error,
         form=form or {"type": "software"},
         notice=notice,
         version=project.version,
     )
     return render(request, "inventory.html", context, status_code=error.status if error else 200)
+
+
+def windows_ahead(session: Session, user: t.User, key: str) -> list[dict[str, Any]]:
+    """Maintenance windows and planned updates from today for WINDOW_DAYS (page, download)."""
+    today = date.today()
+    return inventory.maintenance(session, user, key, today, today + timedelta(WINDOW_DAYS))
 
 
 @router.get("/projects/{key}/inventory", response_class=HTMLResponse)
