@@ -19,6 +19,7 @@ from plansmith.web import (
     plan_routes,
     portfolio_routes,
     report_routes,
+    table_routes_comms,
     table_routes_portfolio,
     table_routes_team,
     team_edit_routes,
@@ -45,6 +46,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(portfolio_routes.router)
     app.include_router(table_routes_team.router)
     app.include_router(table_routes_portfolio.router)
+    app.include_router(table_routes_comms.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:

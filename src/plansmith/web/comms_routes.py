@@ -147,6 +147,35 @@ async def remove_stakeholder(
 
 # The communication plan -------------------------------------------------------------------------
 
+LOG_SHOWN = 50  # the delivery log's latest entries on the page (and in its download)
+
+
+def when_sent(entry: dict[str, Any]) -> str:
+    """An entry's schedule in words, as the plan's table (and its download) shows it."""
+    cadence, hour = entry["cadence"], f", {entry.get('hour', 0):02d}:00"
+    if cadence == "weekly":
+        return f"every {entry['weekday']}{hour}"
+    if cadence == "biweekly":
+        return f"every other {entry['weekday']}{hour}"
+    if cadence == "monthly":
+        return f"monthly on day {entry['day']}{hour}"
+    return "at each milestone"
+
+
+def plan_entries(
+    session: Session, user: t.User, key: str, people: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The plan's entries with their recipients' names and schedule in words."""
+    names = {p["id"]: p["name"] for p in people}
+    return [
+        {
+            **e,
+            "names": ", ".join(names[i] for i in e["recipients"] if i in names),
+            "when": when_sent(e),
+        }
+        for e in comms_plan.list_entries(session, user, key)
+    ]
+
 
 def _communication_page(
     request: Request,
@@ -161,11 +190,7 @@ def _communication_page(
 ) -> HTMLResponse:
     context = page_context(session, user, project)
     people = stakeholders.list_stakeholders(session, user, project.key)
-    names = {p["id"]: p["name"] for p in people}
-    entries = [
-        {**e, "names": ", ".join(names[i] for i in e["recipients"] if i in names)}
-        for e in comms_plan.list_entries(session, user, project.key)
-    ]
+    entries = plan_entries(session, user, project.key, people)
     editing = next((e for e in entries if e["id"] == edit), None)
     errors, message = _problems(error, ENTRY_FIELDS) if error is not None else ({}, "")
     default = {"report": "status", "format": "pdf", "cadence": "weekly", "weekday": "mon"}
@@ -173,7 +198,7 @@ def _communication_page(
     version = None
     if editing is not None:
         version = comms_plan.get_entry(session, user, project.key, editing["id"]).version
-    log, total = delivery_log.list_deliveries(session, user, project.key, limit=50)
+    log, total = delivery_log.list_deliveries(session, user, project.key, limit=LOG_SHOWN)
     context.update(
         active="communication",
         entries=entries,

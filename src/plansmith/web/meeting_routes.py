@@ -82,11 +82,7 @@ def _page(
 ) -> HTMLResponse:
     role = role_on(session, user, project.id)
     allowed = ALLOWED[role] if role is not None else frozenset()
-    series = meetings.list_series(session, user, project)
-    for item in series:
-        item["dates"] = meeting_occurrences.list_occurrences(
-            session, user, project, item["id"], count=6
-        )
+    series = series_with_dates(session, user, project)
     team = session.scalars(
         select(t.Resource.key)
         .join(t.ProjectResource, t.ProjectResource.resource_id == t.Resource.id)
@@ -113,6 +109,19 @@ def _page(
         "statuses": meeting_log.STATUSES,
     }
     return render(request, "meetings.html", context, status_code=status_code)
+
+
+NEXT_DATES = 6  # each series' dates the page lists (and its download holds)
+
+
+def series_with_dates(session: Session, user: t.User, project: t.Project) -> list[dict[str, Any]]:
+    """Every series with its next dates (recorded and cancelled ones among them)."""
+    series = meetings.list_series(session, user, project)
+    for item in series:
+        item["dates"] = meeting_occurrences.list_occurrences(
+            session, user, project, item["id"], count=NEXT_DATES
+        )
+    return series
 
 
 def _done(key: str, anchor: str) -> RedirectResponse:
@@ -305,8 +314,19 @@ def decision_history(
     request: Request, key: str, ident: str, session: PageSession, user: PageUser
 ) -> HTMLResponse:
     project = find_project(session, user, key, Action.READ_PLAN)
-    entries = meeting_log.decision_history(session, user, project, ident)
-    return render(request, "decision_history.html", {"entries": entries})
+    entries = [
+        {**e, "text": history_line(e)}
+        for e in meeting_log.decision_history(session, user, project, ident)
+    ]
+    context = {"entries": entries, "project": project, "decision": ident}
+    return render(request, "decision_history.html", context)
+
+
+def history_line(entry: dict[str, Any]) -> str:
+    """A decision's change in words (the history fragment and its download)."""
+    if entry["action"] == "update":
+        return f"{entry['field']}: {entry['old']} → {entry['new']}"
+    return f"{entry['action']}d"
 
 
 # Action items ---------------------------------------------------------------------------------
