@@ -206,6 +206,28 @@ def commitments_table(
     return download(_table(f"{key}-commitments", kv.COMMITMENT_COLUMNS, view.commitments), fmt)
 
 
+@router.get("/projects/{key}/tables/risk-matrix.{fmt}")
+def risk_matrix_table(
+    request: Request, fmt: str, key: str, session: PageSession, user: PageUser
+) -> Response:
+    """The matrix as the page draws it: a cell names its risks for a role that reads the plan,
+    and (like the page) only counts them for one that reads reports only."""
+    project, view = _risk(request, session, user, key)
+    names = page_context(session, user, project)["can_read_plan"]
+    columns = ["Probability \\ impact", *kv.LEVEL_NAMES]
+    rows = [
+        [
+            row["name"],
+            *(
+                (", ".join(cell["risks"]) if names else len(cell["risks"])) or None
+                for cell in row["cells"]
+            ),
+        ]
+        for row in view.matrix
+    ]
+    return download(Table(f"{key}-risk-matrix", columns, rows), fmt)
+
+
 @router.get("/projects/{key}/tables/risk-percentiles.{fmt}")
 def percentiles_table(
     request: Request, fmt: str, key: str, session: PageSession, user: PageUser
