@@ -114,6 +114,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+token_digest = _digest  # what is stored of a token and looked up (the API's task list too)
+
+
 def _normal_email(email: str) -> str:
     return email.strip().lower()
 
@@ -373,9 +376,17 @@ def resolve_token(session: Session, token: str, *, now: datetime | None = None) 
     if found is None:
         return None
     row, user = found
-    if row.revoked_at is not None or _utc(row.expires_at) <= moment or not user.active:
+    if not token_usable(row.revoked_at, row.expires_at, user.active, moment):
         return None
-    return TokenUse(user, _use_due(row.last_used_at, moment))
+    return TokenUse(user, token_use_due(row.last_used_at, moment))
+
+
+def token_usable(
+    revoked_at: datetime | None, expires_at: datetime, active: bool, moment: datetime
+) -> bool:
+    """The rule for a token found by its digest: unrevoked, unexpired and its user active.
+    One definition for :func:`resolve_token` and the API's one-statement task list."""
+    return revoked_at is None and _utc(expires_at) > moment and active
 
 
 def record_token_use(session: Session, token: str, *, now: datetime | None = None) -> None:
@@ -383,7 +394,7 @@ def record_token_use(session: Session, token: str, *, now: datetime | None = Non
     their tokens are still needed."""
     moment = _utc(now)
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is not None and _use_due(row.last_used_at, moment):
+    if row is not None and token_use_due(row.last_used_at, moment):
         row.last_used_at = moment
 
 
@@ -400,7 +411,8 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
 USE_RECORD_INTERVAL = timedelta(minutes=5)
 
 
-def _use_due(last_used: datetime | None, moment: datetime) -> bool:
+def token_use_due(last_used: datetime | None, moment: datetime) -> bool:
+    """Whether a token's use is to be recorded now (at most every USE_RECORD_INTERVAL)."""
     return last_used is None or moment - _utc(last_used) >= USE_RECORD_INTERVAL
 
 

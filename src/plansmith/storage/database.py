@@ -91,6 +91,13 @@ class Database:
         with factory() as session, session.begin():
             yield session
 
+    @property
+    def read_engine(self) -> Engine:
+        """The engine of read-only transactions (on SQLite the one that never takes the write
+        lock), for statements run outside a session."""
+        bind = self.read_sessions.kw.get("bind")
+        return bind if isinstance(bind, Engine) else self.engine
+
     def dispose(self) -> None:
         self.engine.dispose()
         reader = self.read_sessions.kw.get("bind")
