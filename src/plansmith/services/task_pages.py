@@ -5,16 +5,17 @@ The general path (:mod:`plansmith.api.deps` and :func:`plansmith.services.items.
 runs four statements (token and user, project, the page with its total, the parents' keys),
 each with its own round trip, and builds some 50 ORM objects a page. Here the token, its user,
 the project, the user's membership, the page, its total and each task's parent key come from
-one statement built with SQLAlchemy Core once per sort order (its compiled form is cached by
-SQLAlchemy), run outside any ORM session, in autocommit: a single SELECT sees one snapshot, so
-no BEGIN and ROLLBACK round trips are needed.
+one statement, built with SQLAlchemy Core and compiled once per dialect and sort order (see
+:func:`_driver_statement`), run in autocommit on a connection kept for it
+(:mod:`plansmith.storage.kept_connection`): a single SELECT sees one snapshot, so no BEGIN and
+ROLLBACK round trips are needed.
 
 It answers only the common case and says None for everything else, so that the caller takes
 the general path, which decides as before: a token that is unknown, revoked, expired, whose
 user is inactive or whose use is due to be recorded (the general path records it); a project
 that does not exist or that the user may not read; a page past the end. The rules are the same
 objects the general path uses (:func:`accounts.token_usable`, :func:`accounts.token_use_due`,
-:data:`access.ALLOWED`), and the items are the same dictionaries (see :func:`_item`).
+:data:`access.ALLOWED`), and the items are the same dictionaries as ``TaskKind``'s documents.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from plansmith.services.accounts import token_digest, token_usable, token_use_du
 from plansmith.services.item_kinds import TASKS
 from plansmith.services.items import MAX_PAGE
 from plansmith.storage import tables as t
+from plansmith.storage.kept_connection import fetch_all
 
 # Stored roles that may read a plan (administrators may read every plan).
 READERS = frozenset(role.value for role, actions in ALLOWED.items() if Action.READ_PLAN in actions)
@@ -152,14 +154,7 @@ def task_page_json(
     params: Any = named
     if statement.positions is not None:
         params = tuple(named[name] for name in statement.positions)
-    with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(statement.sql, params)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+    rows = fetch_all(engine, statement.sql, params)
     if not rows:  # unknown token or project, or past the end: the general path says which
         return None
     is_admin, active, *moments, role = rows[0][:6]
