@@ -92,7 +92,7 @@ def serve(
         typer.echo(line)
     import uvicorn
 
-    from plansmith.cli.http_protocol import NoDelayH11Protocol
+    from plansmith.cli.http_protocol import no_delay_protocol
 
     gc.enable()  # main() switched it off for one-shot commands; a server runs for weeks
     uvicorn.run(
@@ -101,7 +101,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        http=NoDelayH11Protocol,
+        http=no_delay_protocol(),
     )
 
 
