@@ -10,9 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from plansmith.config import MailSettings, Settings, TlsMode
 
 
 @dataclass
@@ -56,3 +59,25 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, controller.port
     finally:
         controller.stop()
+
+
+def loopback_settings(port: int, data_dir: Path, sender: str) -> Settings:
+    """Settings that send through the SMTP server on ``port`` (no TLS, quick retries)."""
+    mail = MailSettings(
+        host="127.0.0.1",
+        port=port,
+        tls=TlsMode.NONE,
+        from_address=sender,
+        retry_seconds=60,
+        attempts=3,
+        timeout=10,
+    )
+    return Settings(
+        database_url="unused",
+        data_dir=data_dir,
+        secret_key="s" * 48,
+        production=False,
+        load_demo=False,
+        mail=mail,
+        public_url="https://plansmith.example",
+    )

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.smtp_server import Inbox, smtp_server
+from tests.smtp_server import Inbox, loopback_settings, smtp_server
 from tests.together import run_together
 
-from plansmith.config import MailSettings, Settings, TlsMode
+from plansmith.config import Settings
 from plansmith.services import delivery_log, team
 from plansmith.services.access import Role, grant
 from plansmith.services.accounts import create_user
@@ -80,24 +80,7 @@ class World:
 
 
 def _settings(tmp_path: Path, port: int) -> Settings:
-    mail = MailSettings(
-        host="127.0.0.1",
-        port=port,
-        tls=TlsMode.NONE,
-        from_address="plansmith@northwind.example",
-        retry_seconds=60,
-        attempts=3,
-        timeout=10,
-    )
-    return Settings(
-        database_url="unused",
-        data_dir=tmp_path,
-        secret_key="s" * 48,
-        production=False,
-        load_demo=False,
-        mail=mail,
-        public_url="https://plansmith.example",
-    )
+    return loopback_settings(port, tmp_path, "plansmith@northwind.example")
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
-from tests.smtp_server import Inbox, smtp_server
+from tests.smtp_server import Inbox, loopback_settings, smtp_server
 from tests.together import run_together
 
-from plansmith.config import MailSettings, Settings, TlsMode
+from plansmith.config import Settings
 from plansmith.reports.pdf import weasyprint_problem
 from plansmith.services import comms_plan, delivery_log, stakeholders
 from plansmith.services.accounts import create_user
@@ -68,24 +68,7 @@ class World:
 @pytest.fixture
 def world(database: Database, tmp_path: Path) -> Iterator[World]:
     with smtp_server() as (inbox, port):
-        mail = MailSettings(
-            host="127.0.0.1",
-            port=port,
-            tls=TlsMode.NONE,
-            from_address="plansmith@harrow-finch.example",
-            retry_seconds=60,
-            attempts=3,
-            timeout=10,
-        )
-        settings = Settings(
-            database_url="unused",
-            data_dir=tmp_path,
-            secret_key="s" * 48,
-            production=False,
-            load_demo=False,
-            mail=mail,
-            public_url="https://plansmith.example",
-        )
+        settings = loopback_settings(port, tmp_path, "plansmith@harrow-finch.example")
         text = (EXAMPLES / "erp-upgrade-tracking.yaml").read_text(encoding="utf-8")
         people = {}
         with database.transaction() as session:
