@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sqlite3
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,70 +102,13 @@ def database_url(
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def migrated_templates(
-    tmp_path_factory: pytest.TempPathFactory, postgres_unavailable: str | None
-) -> Iterator[dict[str, str]]:
-    """Each backend's schema migrated once a session, for :func:`database` to copy: a SQLite
-    file and a PostgreSQL template database. Running every migration for each test cost about
-    a third of a second, several minutes over the suite; a copy costs a few milliseconds (a
-    file) or a tenth of a second (CREATE DATABASE ... TEMPLATE). The migrations themselves are
-    tested from an empty database in tests/integration/test_migrations.py."""
-    from sqlalchemy import create_engine, text
-
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A database migrated to the latest schema, on SQLite and on PostgreSQL."""
     from plansmith.storage.database import Database, upgrade
 
-    sqlite_file = tmp_path_factory.mktemp("migrated") / "plansmith.db"
-    db = Database.connect(f"sqlite:///{sqlite_file}")
-    upgrade(db.engine)
-    db.dispose()
-    with closing(sqlite3.connect(sqlite_file)) as connection:  # all in the main file, to copy
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    templates = {"sqlite": str(sqlite_file)}
-    if postgres_unavailable:
-        yield templates
-        return
-    name = f"plansmith_template_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db = Database.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-        upgrade(db.engine)
-        db.dispose()  # a template must have no one connected while it is copied
-        yield {**templates, "postgresql": name}
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _copy_migrated(url: str, templates: dict[str, str]) -> None:
-    """Make the empty database at ``url`` (from :func:`database_url`) a migrated one."""
-    if url.startswith("sqlite:///"):
-        shutil.copyfile(templates["sqlite"], url.removeprefix("sqlite:///"))
-        return
-    from sqlalchemy import create_engine, text
-
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-            connection.execute(
-                text(f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"')
-            )
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture
-def database(database_url: str, migrated_templates: dict[str, str]) -> Iterator[Database]:
-    """A database migrated to the latest schema, on SQLite and on PostgreSQL."""
-    from plansmith.storage.database import Database
-
-    _copy_migrated(database_url, migrated_templates)
     db = Database.connect(database_url)
+    upgrade(db.engine)
     try:
         yield db
     finally:
