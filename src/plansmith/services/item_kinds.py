@@ -75,6 +75,27 @@ def _join_team(session: Session, project: t.Project, resource: t.Resource) -> No
         )
 
 
+def _parent_row(session: Session, task_id: int) -> t.Task | None:
+    """A parent task's row, through the session's identity map. That map holds rows weakly, so
+    the row is also kept in ``session.info`` for the session's (one request's) life: the next
+    look-up of the same parent in this transaction is then answered without a statement. Every
+    look-up still goes through :meth:`Session.get`, so a parent deleted meanwhile is not
+    found."""
+    row = session.get(t.Task, task_id)
+    if row is not None:
+        keep_row(session, row)
+    return row
+
+
+def keep_row(session: Session, row: t.Task) -> None:
+    """Keep a task's row in the session's identity map for the session's life (see
+    :func:`_parent_row`)."""
+    session.info.setdefault(_KEPT_ROWS, []).append(row)
+
+
+_KEPT_ROWS = "plansmith.kept_parent_rows"
+
+
 def _task_keys(session: Session, ids: set[int]) -> dict[int, str]:
     """Task keys by row id, in one query (a page of rows names many tasks)."""
     if not ids:
@@ -114,7 +135,11 @@ class TaskKind(ItemKind):
     }
 
     def document(self, session: Session, row: t.Task) -> dict[str, Any]:
-        return self.documents(session, [row])[0]
+        """One task's document. Its parent's key comes from the parent's row through the
+        session's identity map, so an update's before and after documents and its parent check
+        (:meth:`write`) read the parent once between them."""
+        parent = _parent_row(session, row.parent_id) if row.parent_id is not None else None
+        return self._document(row, {parent.id: parent.key} if parent is not None else {})
 
     def documents(self, session: Session, rows: list[t.Task]) -> list[dict[str, Any]]:
         keys = _task_keys(session, {r.parent_id for r in rows if r.parent_id is not None})
@@ -157,12 +182,7 @@ class TaskKind(ItemKind):
             raise Invalid(
                 "a task's id cannot change; create a new task instead", code="id_immutable"
             )
-        parent = _task(session, project, item.parent, "parent") if item.parent else None
-        ancestor = parent
-        while ancestor is not None:
-            if row.id is not None and ancestor.id == row.id:
-                raise Invalid("a task cannot be inside itself", code="invalid_parent")
-            ancestor = session.get(t.Task, ancestor.parent_id) if ancestor.parent_id else None
+        parent = self._parent(session, project, row, item.parent)
         row.key, row.name = item.id, item.name
         row.parent_id = parent.id if parent is not None else None
         if item.position is not None:
@@ -176,6 +196,27 @@ class TaskKind(ItemKind):
             row.position = 0 if last is None else last + 1
         own = spec_document(item)
         row.spec = {k: v for k, v in own.items() if k not in {"id", "name", "parent", "position"}}
+
+    def _parent(
+        self, session: Session, project: t.Project, row: t.Task, key: str | None
+    ) -> t.Task | None:
+        """The parent row a task's document names, checked: in the project, and not the task
+        itself or one of its descendants. A stored task that keeps its parent needs neither
+        check (its tree was whole and only a new parent can close a loop), so an update that
+        leaves ``parent`` alone reads only the parent row it already has in the session."""
+        if not key:
+            return None
+        if row.id is not None and row.parent_id is not None:
+            current = _parent_row(session, row.parent_id)
+            if current is not None and current.key == key:
+                return current
+        parent = _task(session, project, key, "parent")
+        ancestor: t.Task | None = parent
+        while ancestor is not None:
+            if row.id is not None and ancestor.id == row.id:
+                raise Invalid("a task cannot be inside itself", code="invalid_parent")
+            ancestor = session.get(t.Task, ancestor.parent_id) if ancestor.parent_id else None
+        return parent
 
     def before_delete(self, session: Session, row: t.Task) -> None:
         """Risks and correlations name tasks by id: forget the deleted one there too."""

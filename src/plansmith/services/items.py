@@ -129,8 +129,12 @@ def _find(session: Session, kind: ItemKind, project: t.Project | None, ident: st
         session.scalar(_scope(kind, project).where(column == value)) if value is not None else None
     )
     if row is None:
-        raise NotFound(f"no {kind.entity} '{ident}' here", code="not_found")
+        raise not_found(kind, ident)
     return row
+
+
+def not_found(kind: ItemKind, ident: str) -> NotFound:
+    return NotFound(f"no {kind.entity} '{ident}' here", code="not_found")
 
 
 def check_version(row: Any, if_match: int | None) -> None:
@@ -276,6 +280,26 @@ def update_item(
     if_match: int | None,
 ) -> Item:
     row = _find(session, kind, project, ident)
+    return update_row(session, user, kind, project, row, patch, if_match)
+
+
+def update_row(
+    session: Session,
+    user: t.User,
+    kind: ItemKind,
+    project: t.Project | None,
+    row: Any,
+    patch: dict[str, Any],
+    if_match: int | None,
+    *,
+    savepoint: bool = True,
+) -> Item:
+    """:func:`update_item` of a row the caller found as :func:`_find` would (in ``project``).
+
+    ``savepoint=False`` writes without a savepoint of its own (two round trips fewer on
+    PostgreSQL), for a caller whose whole transaction is rolled back on any error: a refused
+    write then still raises the same :class:`Conflict`, but the session is not usable after it.
+    """
     _may_edit(session, user, kind, project, row, set(patch))
     check_version(row, if_match)
     before = kind.document(session, row)
@@ -285,7 +309,7 @@ def update_item(
     merged = {k: v for k, v in {**before, **patch}.items() if k not in read_only}
     spec = kind.validate(merged)
     kind.write(session, project, row, spec)
-    _flush(session, kind)
+    _flush(session, kind, savepoint=savepoint)
     after = kind.document(session, row)
     record_changes(session, user, project, kind.entity, row.id, kind.key_of(row), before, after)
     return Item(after, row.version)
@@ -309,10 +333,13 @@ def delete_item(
     record_changes(session, user, project, kind.entity, row.id, kind.key_of(row), before, {})
 
 
-def _flush(session: Session, kind: ItemKind) -> None:
+def _flush(session: Session, kind: ItemKind, *, savepoint: bool = True) -> None:
     """Database constraints are the last word on duplicates and things still in use."""
     try:
-        with session.begin_nested():
+        if savepoint:
+            with session.begin_nested():
+                session.flush()
+        else:
             session.flush()
     except StaleDataError:
         raise Conflict(
