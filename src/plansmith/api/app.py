@@ -12,6 +12,7 @@ from plansmith.api import team as team_api
 from plansmith.api.errors import install_error_handlers
 from plansmith.api.items import item_router
 from plansmith.api.task_list_fast import TaskListFastPath
+from plansmith.api.task_update_fast import TaskUpdateFastPath
 from plansmith.config import Settings
 from plansmith.io.money_schema import ActualSpec
 from plansmith.io.plan_schema import ResourceSpec
@@ -44,6 +45,8 @@ def build_app(settings: Settings, database: Database | None = None) -> FastAPI:
     install_error_handlers(app)
     # The hottest read, answered before the router when it can be (see task_list_fast).
     app.add_middleware(TaskListFastPath)
+    # The hottest write, likewise (see task_update_fast).
+    app.add_middleware(TaskUpdateFastPath)
 
     @app.get("/api/v1/health", tags=["server"])
     def health() -> dict[str, str]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from anyio import Semaphore
 from fastapi import BackgroundTasks, Depends, Header, Request
 from sqlalchemy.orm import Session
 
@@ -47,9 +48,22 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[
-    Session, Depends(_session, scope="function", max_concurrency=SESSIONS_PER_WORKER)
-]
+_SESSION = Depends(_session, scope="function", max_concurrency=SESSIONS_PER_WORKER)
+DbSession = Annotated[Session, _SESSION]
+
+
+def session_slots() -> Semaphore:
+    """The semaphore behind ``DbSession``'s ``max_concurrency`` in this event loop, for a path
+    that opens a session without FastAPI's dependencies (api.task_update_fast): with it, such
+    sessions and the routes' ones count against the one limit below the connection pool.
+    FastAPI keeps no public handle on it; if a FastAPI version drops this one, this fails loudly
+    (the fast path's tests call it) rather than letting sessions go unlimited."""
+    concurrency = _SESSION._concurrency
+    assert concurrency is not None
+    semaphore: Semaphore = concurrency.get_semaphore()
+    return semaphore
+
+
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppDatabase = Annotated[Database, Depends(_database)]
 
