@@ -8,6 +8,7 @@ from alembic import command
 from sqlalchemy import inspect
 
 from plansmith.storage.database import (
+    SCHEMA_HEAD,
     Database,
     alembic_config,
     downgrade,
@@ -63,3 +64,11 @@ def test_each_revision_downgrades_to_the_one_before(database: Database) -> None:
     assert _tables(database) == set()
     upgrade(database.engine)
     assert schema_state(database.engine).up_to_date
+
+
+def test_the_code_knows_the_newest_migration(database: Database) -> None:
+    # The start-up check compares with SCHEMA_HEAD rather than importing Alembic to ask.
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(database.engine))
+    assert script.get_current_head() == SCHEMA_HEAD

@@ -24,9 +24,13 @@ _YAML12_NUMBER = re.compile(
 )
 
 
-def spec_document(spec: Spec) -> dict[str, Any]:
-    """Any part of a plan (a task, a resource...) as the plan file writes it."""
-    return spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+def spec_document(spec: Spec, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Any part of a plan (a task, a resource...) as the plan file writes it, without the
+    fields in ``leave_out`` (left out while dumping: a summary task's children, say, are not
+    written out only to be thrown away)."""
+    return spec.model_dump(
+        mode="json", by_alias=True, exclude_defaults=True, exclude=set(leave_out) or None
+    )
 
 
 def plan_document(spec: PlanSpec) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     Boolean,
     Date,
@@ -38,7 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from plansmith.errors import Conflict, Invalid
-from plansmith.storage.database import Database
+from plansmith.storage.database import Database, stored_revision
 from plansmith.storage.tables import Base
 
 FORMAT = "plansmith-backup"
@@ -124,7 +123,7 @@ def backup_bytes(document: dict[str, Any]) -> bytes:
 
 
 def current_revision(session: Session) -> str | None:
-    return MigrationContext.configure(session.connection()).get_current_revision()
+    return stored_revision(session.connection())
 
 
 def is_empty(session: Session) -> bool:

@@ -123,14 +123,12 @@ def _checked(imported: MspdiImport) -> MspdiOutcome:
     if not outcome.ok or outcome.result is None:
         reason = "the plan could not be scheduled"
         return MspdiOutcome(imported, plan, diagnostics, DateCheck(0, (), False, reason))
-    scheduled = {
-        task["id"]: (_instant(task["start"]), _instant(task["finish"]))
-        for task in outcome.to_json()["tasks"]
-    }
+    result = outcome.result
+    scheduled = {task.id: (result.at(task.start), result.at(task.finish)) for task in result.tasks}
     file_tasks = {
         tid: (task.line, task.name, task.start, task.finish) for tid, task in imported.tasks.items()
     }
-    resumes = _resumes(plan.project, outcome.result.origin)
+    resumes = _resumes(plan.project, result.origin)
     return MspdiOutcome(imported, plan, diagnostics, compare_dates(file_tasks, scheduled, resumes))
 
 
@@ -164,10 +162,6 @@ def _plan_of(document: dict[str, Any], name: str) -> LoadedPlan:
     except ValidationError as exc:
         return LoadedPlan(YamlSource(name, ""), None, pydantic_diagnostics(exc))
     return load_plan_spec(spec, name)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M")
 
 
 def _in_file(diagnostic: Diagnostic, imported: MspdiImport) -> Diagnostic:

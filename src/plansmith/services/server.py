@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -81,6 +79,9 @@ def require_current(database: Database, state: SchemaState) -> None:
 
 
 def _known(database: Database, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     script = ScriptDirectory.from_config(alembic_config(database.engine))
     try:
         return script.get_revision(revision) is not None
@@ -169,6 +170,8 @@ def check_schema(settings: Settings) -> SchemaState:
 
 
 def _alembic(settings: Settings, step: Callable[[Database], None]) -> SchemaState:
+    from alembic.util.exc import CommandError
+
     database = connect(settings)
     try:
         with unavailable_as_error(settings):

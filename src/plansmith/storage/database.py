@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = "plansmith.storage:migrations"
+# The schema this code works with: its newest migration. Known here without Alembic, whose
+# import costs a quarter of a second at the start of every command that opens the database
+# (tests/integration/test_migrations.py checks it is Alembic's head).
+SCHEMA_HEAD = "0007"
 
 
 def make_engine(url: str, *, writer: bool = True, **options: Any) -> Engine:
@@ -106,6 +109,8 @@ class Database:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     config.attributes["engine"] = engine
@@ -113,10 +118,14 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
 
 
@@ -131,9 +140,18 @@ class SchemaState:
 
 
 def schema_state(engine: Engine) -> SchemaState:
-    script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    head = script.get_current_head()
-    assert head is not None, "the migrations directory has no revisions"
-    return SchemaState(current, head)
+        return SchemaState(stored_revision(connection), SCHEMA_HEAD)
+
+
+def stored_revision(connection: Connection) -> str | None:
+    """The revision Alembic recorded in the database (None before the first migration)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revisions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    found = sorted(revisions)
+    if len(found) > 1:  # branches: not ours, but say so as Alembic would
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+    return found[0] if found else None

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from plansmith.domain.diagnostics import Diagnostic, error
@@ -50,14 +50,13 @@ def now() -> datetime:
 
 
 def task_spec_document(task: TaskSpec) -> dict[str, Any]:
-    doc = spec_document(task)
-    return {k: v for k, v in doc.items() if k not in TASK_ROW_FIELDS}
+    return spec_document(task, TASK_ROW_FIELDS)
 
 
 def project_spec_document(plan: PlanSpec) -> dict[str, Any]:
     doc = spec_document(plan.project)
     project = {k: v for k, v in doc.items() if k not in PROJECT_ROW_FIELDS}
-    whole = spec_document(plan)
+    whole = spec_document(plan, frozenset(PlanSpec.model_fields) - set(PLAN_LISTS))
     return {"project": project, **{key: whole[key] for key in PLAN_LISTS if key in whole}}
 
 
@@ -162,10 +161,17 @@ def _pool_calendars(session: Session, specs: dict[str, CalendarSpec]) -> dict[st
 def _pool_resources(
     session: Session, specs: Iterable[ResourceSpec], calendars: dict[str, t.Calendar]
 ) -> dict[str, t.Resource]:
+    """The plan's resources as pool rows: the pool's own where it has them (one query for all),
+    new rows (one flush for all) where it does not."""
+    wanted = list(specs)
+    keys = [spec.id for spec in wanted]
+    pool = {
+        row.key: row for row in session.scalars(select(t.Resource).where(t.Resource.key.in_(keys)))
+    }
     rows: dict[str, t.Resource] = {}
-    for spec in specs:
+    for spec in wanted:
         doc = spec_document(spec)
-        row = session.scalar(select(t.Resource).where(t.Resource.key == spec.id))
+        row = pool.get(spec.id) or rows.get(spec.id)
         if row is None:
             calendar = calendars.get(spec.calendar) if spec.calendar else None
             if spec.calendar and calendar is None:
@@ -179,10 +185,10 @@ def _pool_resources(
                 spec=_without(doc, "id"),
             )
             session.add(row)
-            session.flush()
         elif resource_document(row) != doc:
             raise _conflict("resource", spec.id)
         rows[spec.id] = row
+    session.flush()
     return rows
 
 
@@ -191,9 +197,9 @@ def resource_document(row: t.Resource) -> dict[str, Any]:
 
 
 def _store_tasks(session: Session, project: t.Project, specs: list[TaskSpec]) -> dict[str, int]:
-    """Task ids by key, inserted one outline level at a time: each level is one bulk INSERT
-    ... RETURNING, and the next level then knows its parents' ids. (Row by row, with a flush
-    per task, storing a 20,000-task plan took seconds.)"""
+    """Task ids by key, inserted one outline level at a time so that each level knows its
+    parents' ids. See :func:`_insert_many` for how the rows go in; the ids come back with
+    their keys (unique in a project), so the rows' order does not matter."""
     ids: dict[str, int] = {}
     level: list[tuple[TaskSpec, int | None, int]] = [
         (spec, None, position) for position, spec in enumerate(specs)
@@ -207,16 +213,15 @@ def _store_tasks(session: Session, project: t.Project, specs: list[TaskSpec]) ->
                 "position": position,
                 "name": spec.name,
                 "spec": task_spec_document(spec),
+                "version": 1,
             }
             for spec, parent, position in level
         ]
-        inserted = session.scalars(
-            insert(t.Task).returning(t.Task.id, sort_by_parameter_order=True), rows
-        ).all()
-        ids.update({spec.id: row_id for (spec, _, _), row_id in zip(level, inserted, strict=True)})
+        table = _table(t.Task)
+        ids.update(_insert_many(session, insert(table).returning(table.c.key, table.c.id), rows))
         level = [
-            (kid, row_id, position)
-            for (spec, _, _), row_id in zip(level, inserted, strict=True)
+            (kid, ids[spec.id], position)
+            for spec, _, _ in level
             for position, kid in enumerate(spec.children or [])
         ]
     return ids
@@ -229,7 +234,7 @@ def _store_links(
     tasks: dict[str, int],
     resources: dict[str, t.Resource],
 ) -> None:
-    """Dependencies and assignments in two bulk INSERTs."""
+    """Dependencies and assignments, each in a few statements (see :func:`_insert_many`)."""
     links: list[dict[str, Any]] = []
     assignments: list[dict[str, Any]] = []
     for spec in _walk(specs):
@@ -245,6 +250,7 @@ def _store_links(
                 "type": kind,
                 "lag": lag,
                 "position": position,
+                "version": 1,
             }
             for position, (key, kind, lag) in enumerate(pairs)
         )
@@ -255,13 +261,28 @@ def _store_links(
                 "resource_id": resources[assign.resource].id,
                 "units": str(assign.units),
                 "position": position,
+                "version": 1,
             }
             for position, assign in enumerate(spec.assign)
         )
-    if links:
-        session.execute(insert(t.Dependency), links)
-    if assignments:
-        session.execute(insert(t.Assignment), assignments)
+    for table, rows in ((_table(t.Dependency), links), (_table(t.Assignment), assignments)):
+        if rows:
+            _insert_many(session, insert(table).returning(table.c.id), rows)
+
+
+def _table(model: type[t.Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _insert_many(session: Session, statement: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """Many rows through SQLAlchemy Core, as multi-row INSERT ... VALUES statements.
+
+    With RETURNING (and without asking for the rows' order) SQLAlchemy sends a thousand rows a
+    statement ("insertmanyvalues"); a plain executemany runs one statement a row, and SQLite
+    sets up the plan-revision trigger again for each statement: 18 microseconds a row, most of
+    the time it took to store a 20,000-task import. Core rather than the ORM's bulk insert,
+    whose own bookkeeping per row cost more than the database did."""
+    return list(session.connection().execute(statement, rows).all())
 
 
 def _walk(specs: list[TaskSpec]) -> Iterable[TaskSpec]:

@@ -78,23 +78,27 @@ def _local(tag: object) -> str:
 
 
 def _record(element: etree._Element) -> Record:
-    record = Record(_local(element.tag), _line(element))
-    fields = record.fields
+    """The hot loop of a large import (about 45 children a task): local names come from the
+    cache, and a child's length is asked only to tell a simple field from a nested record."""
     names = _LOCAL_NAMES
+    tag = element.tag
+    record = Record(names.get(tag) or _local(tag), _line(element))
+    fields = record.fields
     for kid in element:
         tag = kid.tag
-        if not isinstance(tag, str):
-            continue  # comments and processing instructions
-        name = names.get(tag) or _local(tag)
+        name = names.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue  # processing instructions (comments are removed by the parser)
+            name = _local(tag)
         if len(kid):
             record.children.setdefault(name, []).append(_record(kid))
+        elif name in fields:
+            # A simple element that repeats (rare): keep it as records too, losing nothing.
+            text = kid.text or ""
+            record.children.setdefault(name, []).append(Record(name, _line(kid), {name: text}))
         else:
-            text = kid.text or ""  # as written: notes keep their line breaks
-            if name in fields:
-                # A simple element that repeats (rare): keep it as records too, losing nothing.
-                record.children.setdefault(name, []).append(Record(name, _line(kid), {name: text}))
-            else:
-                fields[name] = text
+            fields[name] = kid.text or ""  # as written: notes keep their line breaks
     return record
 
 
@@ -114,10 +118,11 @@ def read_items(handle: IO[bytes]) -> Iterator[Item]:
     """Yield the project's header fields and each calendar, task, resource and assignment.
 
     libxml2 filters the events by tag, so the Python loop runs once per element we keep, not
-    once per element of the file (most of which are figures MS Project computed)."""
+    once per element of the file (most of which are figures MS Project computed); and only
+    when an element ends: the header is read when the first collection is met."""
     parser = etree.iterparse(
         handle,
-        events=("start", "end"),
+        events=("end",),
         tag=_WATCHED,
         resolve_entities=False,
         no_network=True,
@@ -126,28 +131,37 @@ def read_items(handle: IO[bytes]) -> Iterator[Item]:
         remove_comments=True,
     )
     root: etree._Element | None = None
-    header_read = False
+    names = _LOCAL_NAMES
     try:
-        for event, element in parser:
-            name = _local(element.tag)
-            if name == "Project":
-                if event == "start":
-                    root = element
-                elif not header_read:
-                    yield from _header(element, None)
-                continue
+        for _, element in parser:
+            tag = element.tag
+            name = names.get(tag) or _local(tag)
             parent = element.getparent()
-            if parent is root and name in _CONTAINERS:
-                if event == "start" and not header_read and root is not None:
-                    header_read = True
-                    yield from _header(root, element)
-                elif event == "end":
+            if parent is None:
+                if name == "Project":
+                    if root is None:
+                        yield from _header(element, None)
+                    root = element
+                continue
+            grand = parent.getparent()
+            if root is None and (grand is None or grand.getparent() is None):
+                # The first collection met (or an item in it): the header fields precede it.
+                top = parent if grand is None else grand
+                if (names.get(top.tag) or _local(top.tag)) == "Project":
+                    root = top
+                    yield from _header(top, element if grand is None else parent)
+            if root is None:
+                continue
+            if parent is root:
+                if name in _CONTAINERS:
                     if name == "ExtendedAttributes":
                         yield Item(name, _record(element))
                     element.clear()
-            elif event == "end" and parent is not None and SECTIONS.get(_local(parent.tag)) == name:
-                yield Item(_local(parent.tag), _record(element))
-                _forget(element)
+            elif grand is root:
+                section = names.get(parent.tag) or _local(parent.tag)
+                if SECTIONS.get(section) == name:
+                    yield Item(section, _record(element))
+                    _forget(element)
     except etree.XMLSyntaxError as problem:
         line, column = problem.position
         raise MspdiSyntaxError(

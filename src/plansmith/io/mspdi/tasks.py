@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from plansmith.io.mspdi.baselines import SavedDates, saved_dates
@@ -54,7 +55,7 @@ class TaskRow:
     calendar_uid: str = "-1"
     baselines: dict[str, SavedDates] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def subject(self) -> str:
         return f"{self.name or 'unnamed'} (UID {self.uid})"
 
@@ -84,41 +85,40 @@ _USED = {
 
 
 def read_task(record: Record, minutes_per_day: int, fidelity: Fidelity, id_field: str) -> TaskRow:
-    subject = f"{record.text('Name') or 'unnamed'} (UID {record.text('UID')})"
+    get = record.fields.get  # some thirty look-ups a task, for tens of thousands of tasks
+    subject = f"{get('Name', '') or 'unnamed'} (UID {get('UID', '')})"
     fields: dict[str, Any] = {}
-    minutes = duration_minutes(record.text("Duration", "PT0H0M0S"))
+    minutes = duration_minutes(get("Duration", "PT0H0M0S"))
     row = TaskRow(
-        uid=record.text("UID"),
+        uid=get("UID", ""),
         line=record.line,
         level=int(record.number("OutlineLevel", 1)),
-        name=record.text("Name"),
+        name=get("Name", ""),
         fields=fields,
         minutes=minutes,
-        work_minutes=duration_minutes(record.text("Work", "PT0H0M0S")),
-        fixed_work=record.text("Type") == "2" and record.flag("EffortDriven"),
-        file_start=parse_datetime(record.text("Start")),
-        file_finish=parse_datetime(record.text("Finish")),
-        calendar_uid=record.text("CalendarUID", "-1"),
+        work_minutes=duration_minutes(get("Work", "PT0H0M0S")),
+        fixed_work=get("Type", "") == "2" and record.flag("EffortDriven"),
+        file_start=parse_datetime(get("Start", "")),
+        file_finish=parse_datetime(get("Finish", "")),
+        calendar_uid=get("CalendarUID", "-1"),
     )
     for attribute in record.all("ExtendedAttribute"):
         if id_field and attribute.text("FieldID") == id_field:
             row.wanted_id = attribute.text("Value")
     fidelity.mapped("Task", "Name", "name", subject)
     for name in ("Start", "Finish"):
-        if record.text(name):
+        if get(name, ""):
             fidelity.note(
                 "Task", name, Fate.RECOMPUTED, "computed by our schedule, compared with the file"
             )
-    if record.text("Duration") and minutes is None:
-        fidelity.dropped(
-            "Task", "Duration", f"unreadable value {record.text('Duration')!r}", subject
-        )
-    if is_elapsed(record.text("DurationFormat")) and (minutes or 0) > 0:
+    if get("Duration", "") and minutes is None:
+        fidelity.dropped("Task", "Duration", f"unreadable value {get('Duration', '')!r}", subject)
+    if is_elapsed(get("DurationFormat", "")) and (minutes or 0) > 0:
         row.elapsed = True
         fidelity.mapped(
             "Task",
             "Duration",
-            f"{format_name(record.text('DurationFormat'))}, on a round-the-clock calendar",
+            f"{format_name(get('DurationFormat', ''))}, on a round-the-clock calendar",
             subject,
         )
     if record.flag("Milestone") and minutes:
@@ -127,7 +127,7 @@ def read_task(record: Record, minutes_per_day: int, fidelity: Fidelity, id_field
         )
     if not record.flag("Manual"):  # MS Project ignores a manual task's constraint
         _constraint(record, fields, fidelity, subject)
-    deadline = parse_datetime(record.text("Deadline"))
+    deadline = parse_datetime(get("Deadline", ""))
     if deadline is not None:
         fields["deadline"] = finish_instant(deadline)
         fidelity.mapped("Task", "Deadline", "deadline", subject)
@@ -139,13 +139,13 @@ def read_task(record: Record, minutes_per_day: int, fidelity: Fidelity, id_field
         else:
             fidelity.mapped("Task", "Priority", "priority", subject)
     _progress(record, row, minutes_per_day, fidelity, subject)
-    if record.text("Notes"):
-        fields["notes"] = record.text("Notes")
+    if get("Notes", ""):
+        fields["notes"] = get("Notes", "")
         fidelity.mapped("Task", "Notes", "notes", subject)
     fixed_cost = record.number("FixedCost", 0)
     if fixed_cost > 0:
-        accrue = _ACCRUALS.get(record.text("FixedCostAccrual", "3"), "end")
-        fields["cost"] = {"amount": record.text("FixedCost"), "accrue": accrue}
+        accrue = _ACCRUALS.get(get("FixedCostAccrual", "3"), "end")
+        fields["cost"] = {"amount": get("FixedCost", ""), "accrue": accrue}
         fidelity.mapped("Task", "FixedCost", "fixed cost with its accrual", subject)
     if record.flag("Manual"):
         start = row.file_start
@@ -192,8 +192,9 @@ def read_task(record: Record, minutes_per_day: int, fidelity: Fidelity, id_field
 
 
 def _constraint(record: Record, fields: dict[str, Any], fidelity: Fidelity, subject: str) -> None:
-    kind = record.text("ConstraintType", "0")
-    when = parse_datetime(record.text("ConstraintDate"))
+    get = record.fields.get
+    kind = get("ConstraintType", "0")
+    when = parse_datetime(get("ConstraintDate", ""))
     if kind == "0":
         return
     name = CONSTRAINT_NAMES.get(kind, f"type {kind}")
@@ -217,8 +218,9 @@ def _progress(
     record: Record, row: TaskRow, minutes_per_day: int, fidelity: Fidelity, subject: str
 ) -> None:
     fields = row.fields
-    actual_start = parse_datetime(record.text("ActualStart"))
-    actual_finish = parse_datetime(record.text("ActualFinish"))
+    get = record.fields.get
+    actual_start = parse_datetime(get("ActualStart", ""))
+    actual_finish = parse_datetime(get("ActualFinish", ""))
     percent = record.number("PercentComplete", 0)
     if actual_start is not None:
         fields["actual_start"] = start_instant(actual_start)
@@ -228,7 +230,7 @@ def _progress(
         fidelity.mapped("Task", "ActualFinish", "actual finish", subject)
     if actual_start is None or actual_finish is not None:
         return
-    remaining = duration_minutes(record.text("RemainingDuration", ""))
+    remaining = duration_minutes(get("RemainingDuration", ""))
     if 0 < percent < 100:
         fields["progress"] = int(percent) if percent == int(percent) else percent
         fidelity.mapped("Task", "PercentComplete", "progress", subject)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 # Link types as MSPDI numbers them.
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
@@ -60,6 +61,9 @@ _ISO_DURATION = re.compile(
 )
 
 
+# Both parsers are pure and a large file repeats its values (a few durations, a few thousand
+# dates across tens of thousands of tasks and assignments): remembered, each is read once.
+@lru_cache(maxsize=8192)
 def duration_minutes(text: str) -> int | None:
     """``PT16H30M0S`` -> 990. MS Project writes hours, minutes and seconds only; days count as
     24 hours as ISO 8601 says, and years or months (which no writer we know emits) are refused."""
@@ -106,6 +110,7 @@ def finish_text(value: date | datetime) -> str:
     return f"{(value + timedelta(days=1)).isoformat()}T00:00:00"
 
 
+@lru_cache(maxsize=8192)
 def parse_datetime(text: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=None, second=0, microsecond=0)
