@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from plansmith.api import deps
 from plansmith.services import accounts, items
 from plansmith.services.access import Role
+from plansmith.services.task_pages import task_json
 from plansmith.storage import tables as t
 from tests.api.conftest import Api
 
@@ -264,3 +265,68 @@ def test_the_fast_path_shares_the_routes_session_limit(api: Api) -> None:
             walk(route.dependant)
     assert found  # read, update and delete, each through several dependencies
     assert all(concurrency is deps._SESSION._concurrency for concurrency in found)
+
+
+# The read before an update: GET .../tasks/{key} (api.task_list_fast, services.task_pages) -----
+
+
+def _one(api: Api, headers: dict[str, str], project: str, task: str) -> tuple[bytes, int] | None:
+    token = headers["Authorization"].removeprefix("Bearer ")
+    return task_json(api.database.read_engine, token, project, task)
+
+
+def test_one_task_is_the_routes_to_the_byte(api: Api, admin: dict[str, str], project: str) -> None:
+    headers = _used(api, admin)
+    etag = _etag(api, headers, project, "billing")
+    body = {"notes": "Zahlungen über Stripe «Brutto»", "priority": 700, "progress": "12.5%"}
+    assert _patch(api, headers, project, "billing", body, etag).status_code == 200
+    for task in ("billing", "build", "feature-complete"):  # a child, a root, a milestone
+        fast = _one(api, headers, project, task)
+        assert fast is not None
+        general = api.client.get(_url(project, task) + "?via=route", headers=headers)
+        assert fast == (general.content, int(general.headers["etag"].strip('"')))
+        served = api.client.get(_url(project, task), headers=headers)
+        assert served.content == general.content
+        assert served.headers == general.headers
+
+
+def test_one_task_for_readers_and_the_route_for_everything_else(
+    api: Api, admin: dict[str, str], project: str
+) -> None:
+    readers = {role: _used(api, api.member(f"{role}@example.com", project, role)) for role in Role}
+    for role, headers in readers.items():
+        assert (_one(api, headers, project, "billing") is not None) == (
+            role is not Role.STAKEHOLDER
+        )
+    outsider = _used(api, api.user("outsider@example.com"))
+    assert _one(api, outsider, project, "billing") is None
+    fresh = api.user("fresh@example.com", admin=True)
+    assert _one(api, fresh, project, "billing") is None  # its use is due: the route records it
+    _used(api, admin)
+    assert _one(api, admin, project, "no-such-task") is None
+    assert _one(api, admin, "nowhere", "billing") is None
+    for headers, project_key, task, status in (
+        (readers[Role.STAKEHOLDER], project, "billing", 403),
+        (outsider, project, "billing", 404),
+        (admin, project, "no-such-task", 404),
+        (admin, "nowhere", "billing", 404),
+        ({"Authorization": "Bearer nonsense"}, project, "billing", 401),
+    ):
+        answer = api.client.get(_url(project_key, task), headers=headers)
+        assert answer.status_code == status, answer.text
+        assert answer.json()["code"]
+
+
+def test_no_other_route_shares_the_fast_paths(api: Api) -> None:
+    """The fast paths take every GET and PATCH of ``/api/v1/projects/*/tasks/*``: a route
+    added under that path (``.../tasks/export``, say) would be hidden when a task had its
+    name, so there must be none but the item routes."""
+    taken = []
+    for context in iter_route_contexts(api.client.app.routes):  # type: ignore[attr-defined]
+        path, methods = context.path or "", context.methods or set()
+        if path.startswith("/api/v1/projects/{project}/tasks/") and methods & {"GET", "PATCH"}:
+            taken.append((path, sorted(methods & {"GET", "PATCH"})))
+    assert sorted(taken) == [
+        ("/api/v1/projects/{project}/tasks/{key}", ["GET"]),
+        ("/api/v1/projects/{project}/tasks/{key}", ["PATCH"]),
+    ]

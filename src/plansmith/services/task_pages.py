@@ -20,7 +20,8 @@ objects the general path uses (:func:`accounts.token_usable`, :func:`accounts.to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -109,6 +110,41 @@ class _DriverStatement:
 
 _COMPILED: dict[tuple[type[Dialect], str, str], _DriverStatement] = {}
 MOMENTS = (t.ApiToken.revoked_at, t.ApiToken.expires_at, t.ApiToken.last_used_at)
+ONE_TASK = "one task"  # the key of the single task's statement among the sort orders
+
+
+@cache
+def _one_task_statement() -> Select[Any]:
+    """Token -> user -> project -> membership, joined to one task of the project by key and
+    its parent's key: the first six columns as in :func:`_statement`, then the document's."""
+    tasks = t.Task.__table__
+    parent = tasks.alias("parent")
+    return (
+        select(
+            t.User.is_admin,
+            t.User.active,
+            t.ApiToken.revoked_at,
+            t.ApiToken.expires_at,
+            t.ApiToken.last_used_at,
+            t.Membership.role,
+            tasks.c.key,
+            tasks.c.name,
+            parent.c.key.label("parent_key"),
+            tasks.c.position,
+            cast(tasks.c.spec, Text).label("spec"),
+            tasks.c.version,
+        )
+        .select_from(t.ApiToken)
+        .join(t.User, t.User.id == t.ApiToken.user_id)
+        .join(t.Project, t.Project.key == bindparam("project"))
+        .outerjoin(
+            t.Membership,
+            (t.Membership.project_id == t.Project.id) & (t.Membership.user_id == t.User.id),
+        )
+        .join(tasks, (tasks.c.project_id == t.Project.id) & (tasks.c.key == bindparam("task")))
+        .outerjoin(parent, parent.c.id == tasks.c.parent_id)
+        .where(t.ApiToken.token_hash == bindparam("digest"))
+    )
 
 
 def _driver_statement(dialect: Dialect, sort: str) -> _DriverStatement:
@@ -124,7 +160,8 @@ def _driver_statement(dialect: Dialect, sort: str) -> _DriverStatement:
     key = (type(dialect), dialect.paramstyle, sort)
     found = _COMPILED.get(key)
     if found is None:
-        compiled = _statement(sort).compile(dialect=dialect)
+        statement = _one_task_statement() if sort == ONE_TASK else _statement(sort)
+        compiled = statement.compile(dialect=dialect)
         positions = tuple(compiled.positiontup or ()) if compiled.positional else None
         moments = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in MOMENTS
@@ -149,23 +186,9 @@ def task_page_json(
     parameters are checked before its body runs."""
     if not (1 <= limit <= MAX_PAGE and offset >= 0 and sort in SORTS):
         raise ValueError(f"not a valid page: limit={limit}, offset={offset}, sort={sort!r}")
-    statement = _driver_statement(engine.dialect, sort)
     named = {"digest": token_digest(token), "project": project, "limit": limit, "offset": offset}
-    params: Any = named
-    if statement.positions is not None:
-        params = tuple(named[name] for name in statement.positions)
-    rows = fetch_all(engine, statement.sql, params)
-    if not rows:  # unknown token or project, or past the end: the general path says which
-        return None
-    is_admin, active, *moments, role = rows[0][:6]
-    revoked_at, expires_at, last_used_at = (
-        value if value is None or read is None else read(value)
-        for value, read in zip(moments, statement.moments, strict=True)
-    )
-    at = now or datetime.now(UTC)
-    if not token_usable(revoked_at, expires_at, bool(active), at):
-        return None
-    if token_use_due(last_used_at, at) or not (is_admin or role in READERS):
+    rows = _admitted_rows(engine, sort, named, now)
+    if rows is None:
         return None
     try:
         # The same dictionaries as TaskKind._document plus the version (items.list_items).
@@ -184,3 +207,52 @@ def task_page_json(
         return None
     total = rows[0][-1]
     return orjson.dumps({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+def _admitted_rows(
+    engine: Engine, key: str, named: dict[str, Any], now: datetime | None
+) -> Sequence[Any] | None:
+    """The rows of statement ``key`` when the token holds and may read the plan; None when
+    there are none (an unknown token, project or task, a page past the end) or the general
+    path must decide (a token not usable or whose use is due, a role that may not read)."""
+    statement = _driver_statement(engine.dialect, key)
+    params: Any = named
+    if statement.positions is not None:
+        params = tuple(named[name] for name in statement.positions)
+    rows = fetch_all(engine, statement.sql, params)
+    if not rows:
+        return None
+    is_admin, active, *moments, role = rows[0][:6]
+    revoked_at, expires_at, last_used_at = (
+        value if value is None or read is None else read(value)
+        for value, read in zip(moments, statement.moments, strict=True)
+    )
+    at = now or datetime.now(UTC)
+    if not token_usable(revoked_at, expires_at, bool(active), at):
+        return None
+    if token_use_due(last_used_at, at) or not (is_admin or role in READERS):
+        return None
+    return rows
+
+
+def task_json(
+    engine: Engine, token: str, project: str, task: str, *, now: datetime | None = None
+) -> tuple[bytes, int] | None:
+    """The JSON body and the version (the ETag) of ``GET /projects/{project}/tasks/{task}``
+    for ``token``, or None when the general path must answer (as for :func:`task_page_json`,
+    and an unknown task: the route's 404)."""
+    named = {"digest": token_digest(token), "project": project, "task": task}
+    rows = _admitted_rows(engine, ONE_TASK, named, now)
+    if rows is None:
+        return None
+    key, name, parent, position, spec, version = rows[0][6:]
+    try:
+        fields = orjson.loads(spec)
+    except orjson.JSONDecodeError:  # json.loads reads what orjson refuses (NaN, huge numbers)
+        return None
+    # The route's body: ItemOut (``version`` first, then TaskKind's document) as Starlette's
+    # JSONResponse renders it.
+    document = {"id": key, "name": name, "parent": parent, "position": position, **fields}
+    body = {"version": version, **{k: v for k, v in document.items() if k != "version"}}
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    return text.encode(), version
