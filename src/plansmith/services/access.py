@@ -120,7 +120,11 @@ def require(
     """
     if not exists and not _project_exists(session, project_id):
         raise _no_such_project(project_id)
-    role = role_on(session, user, project_id)
+    return check_role(role_on(session, user, project_id), project_id, action)
+
+
+def check_role(role: Role | None, project_id: int, action: Action) -> Role:
+    """:func:`require`'s decision on a role the caller has just read with :func:`role_on`."""
     if role is None:
         raise _no_such_project(project_id)
     if action not in ALLOWED[role]:
