@@ -125,6 +125,8 @@ class _ProjectBuilder:
         self.hours_per_week = spec.project.hours_per_week
         self.tasks: list[Task] = []
         self.task_ids: set[str] = set()
+        # A plan repeats a few durations ("1d", "4h") across thousands of tasks and links.
+        self._durations: dict[tuple[str, bool], int] = {}
 
     def build(self) -> Project | None:
         spec = self.spec
@@ -199,8 +201,12 @@ class _ProjectBuilder:
         return tuple(out)
 
     def _duration(self, value: object, path: DocPath, *, lag: bool = False) -> int | None:
+        key = (value, lag) if isinstance(value, str) else None
+        known = self._durations.get(key) if key is not None else None
+        if known is not None:
+            return known
         try:
-            return parse_duration(
+            minutes = parse_duration(
                 value,
                 hours_per_day=self.hours_per_day,
                 hours_per_week=self.hours_per_week,
@@ -209,6 +215,9 @@ class _ProjectBuilder:
         except DurationError as exc:
             self.diagnostics.append(error("invalid_duration", str(exc), None, path))
             return None
+        if key is not None:
+            self._durations[key] = minutes
+        return minutes
 
     def _parse(self, value: object, path: DocPath) -> int | None:
         return self._duration(value, path)
