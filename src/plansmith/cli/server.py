@@ -194,7 +194,7 @@ def import_plan(
 def _import_mspdi(database: Database, path: Path, portfolio: str | None) -> t.Project:
     """The MSPDI branch: the fidelity report on stderr, the project's key on stdout."""
     from plansmith.cli.mspdi import print_fidelity
-    from plansmith.services.mspdi import import_mspdi_file
+    from plansmith.services.mspdi_import import import_mspdi_file
 
     project, outcome = import_mspdi_file(database, path, portfolio)
     print_fidelity(Console(stderr=True), outcome, full=False)

@@ -39,10 +39,9 @@ from plansmith.io.schedule_json import diagnostic_to_json
 from plansmith.io.schema_errors import pydantic_diagnostics
 from plansmith.io.yaml_source import YamlSource
 from plansmith.scheduling.calendars import CalendarBook
-from plansmith.services.planning import schedule_plan
+from plansmith.services.planning import PlanOutcome, schedule_plan
 from plansmith.services.projects import export_plan_text, store_checked
 from plansmith.storage import tables as t
-from plansmith.storage.database import Database
 
 _NOT_SCHEDULED = DateCheck(0, (), scheduled=False)
 
@@ -81,8 +80,14 @@ class MspdiOutcome:
 def read_mspdi_plan(path: Path) -> MspdiOutcome:
     """An MS Project XML file, or (with the mpxj extra) an .mpp, .xer or .mpx file converted to
     MS Project XML by MPXJ first; problems in a converted file are located in that XML."""
+    imported = read_mspdi_source(path)
+    return imported if isinstance(imported, MspdiOutcome) else checked_import(imported)
+
+
+def read_mspdi_source(path: Path) -> MspdiImport | MspdiOutcome:
+    """The file read (not yet checked as a plan), or the outcome of a file MPXJ cannot read."""
     if path.suffix.lower() not in MPXJ_SUFFIXES:
-        return _checked(read_mspdi_file(path))
+        return read_mspdi_file(path)
     label = f"{path.name} (as MPXJ converted it)"
     try:
         data = mspdi_via_mpxj(path)
@@ -91,45 +96,61 @@ def read_mspdi_plan(path: Path) -> MspdiOutcome:
         imported = MspdiImport(str(path), None, Fidelity())
         problem = error(code, str(exc)).at(SourceLocation(str(path), 1, 1))
         return MspdiOutcome(imported, None, (problem,), _NOT_SCHEDULED)
-    return _checked(read_mspdi(io.BytesIO(data), label))
+    return read_mspdi(io.BytesIO(data), label)
 
 
 def read_mspdi_upload(handle: IO[bytes], filename: str) -> MspdiOutcome:
-    return _checked(read_mspdi(handle, filename))
+    return checked_import(read_mspdi(handle, filename))
 
 
-def _checked(imported: MspdiImport) -> MspdiOutcome:
+def checked_import(imported: MspdiImport) -> MspdiOutcome:
+    """The file checked as a plan, scheduled, and its dates compared with ours."""
     if imported.document is None:
         return MspdiOutcome(imported, None, tuple(imported.diagnostics), _NOT_SCHEDULED)
-    name = Path(imported.filename).name
-    plan = _plan_of(imported.document, name)
+    plan = imported_plan(imported)
     outcome = schedule_plan(plan) if plan.ok else None
+    apart = apart_from_resources(plan, outcome)
+    if apart and follow_project_calendar(imported.document, imported.fidelity, apart):
+        plan = imported_plan(imported)
+        outcome = schedule_plan(plan) if plan.ok else None
+    return MspdiOutcome(imported, plan, *compared(imported, plan, outcome))
+
+
+def imported_plan(imported: MspdiImport) -> LoadedPlan:
+    assert imported.document is not None, "a file that gave a plan document"
+    return _plan_of(imported.document, Path(imported.filename).name)
+
+
+def apart_from_resources(plan: LoadedPlan, outcome: PlanOutcome | None) -> set[str]:
+    """Tasks whose calendar shares no working time with their resources' (MS Project then
+    schedules them on the project's calendar; see plan_shape.follow_project_calendar)."""
     found = [*plan.diagnostics, *(outcome.diagnostics if outcome else ())]
-    apart = {
+    return {
         d.subject.removeprefix("task:").strip("'")
         for d in found
         if d.code == "no_common_working_time" and d.subject
     }
-    if apart and follow_project_calendar(imported.document, imported.fidelity, apart):
-        plan = _plan_of(imported.document, name)
-        outcome = schedule_plan(plan) if plan.ok else None
+
+
+def compared(
+    imported: MspdiImport, plan: LoadedPlan, outcome: PlanOutcome | None
+) -> tuple[tuple[Diagnostic, ...], DateCheck]:
+    """The plan's problems located in the file, and our dates against the file's."""
     diagnostics = tuple(_in_file(d, imported) for d in plan.diagnostics)
     if outcome is None:
-        reason = "the plan has errors"
-        return MspdiOutcome(imported, plan, diagnostics, DateCheck(0, (), False, reason))
+        return diagnostics, DateCheck(0, (), False, "the plan has errors")
     diagnostics += tuple(
         _in_file(d, imported) for d in outcome.diagnostics if d not in plan.diagnostics
     )
     if not outcome.ok or outcome.result is None:
-        reason = "the plan could not be scheduled"
-        return MspdiOutcome(imported, plan, diagnostics, DateCheck(0, (), False, reason))
+        return diagnostics, DateCheck(0, (), False, "the plan could not be scheduled")
     result = outcome.result
     scheduled = {task.id: (result.at(task.start), result.at(task.finish)) for task in result.tasks}
     file_tasks = {
         tid: (task.line, task.name, task.start, task.finish) for tid, task in imported.tasks.items()
     }
     resumes = _resumes(plan.project, result.origin)
-    return MspdiOutcome(imported, plan, diagnostics, compare_dates(file_tasks, scheduled, resumes))
+    return diagnostics, compare_dates(file_tasks, scheduled, resumes)
 
 
 def _resumes(project: Project | None, origin: datetime) -> Callable[[str, datetime], datetime]:
@@ -189,17 +210,6 @@ def _task_at(document: dict[str, Any], path: DocPath) -> str | None:
     return found
 
 
-def import_mspdi_file(
-    database: Database, path: Path, portfolio_key: str | None = None
-) -> tuple[t.Project, MspdiOutcome]:
-    """Read, check and schedule the file (outside any transaction), then store the plan as a
-    new project; refused with every located problem when it has errors."""
-    outcome = read_mspdi_plan(path)
-    _accepted(outcome)
-    with database.transaction() as session:
-        return store_mspdi(session, outcome, portfolio_key), outcome
-
-
 def import_mspdi_upload(
     session: Session, data: bytes, filename: str, portfolio_key: str | None = None
 ) -> tuple[t.Project, MspdiOutcome]:
@@ -210,8 +220,13 @@ def import_mspdi_upload(
 
 def store_mspdi(session: Session, outcome: MspdiOutcome, portfolio_key: str | None) -> t.Project:
     """The project, with the file's baselines saved as the project's own."""
-    project = store_checked(session, _accepted(outcome), portfolio_key)
-    for baseline in outcome.imported.baselines:
+    project = store_checked(session, accepted_import(outcome), portfolio_key)
+    save_baselines(session, project, outcome.imported)
+    return project
+
+
+def save_baselines(session: Session, project: t.Project, imported: MspdiImport) -> None:
+    for baseline in imported.baselines:
         saved_at = datetime.fromisoformat(baseline.saved).replace(tzinfo=UTC)
         session.add(
             t.Baseline(
@@ -222,10 +237,9 @@ def store_mspdi(session: Session, outcome: MspdiOutcome, portfolio_key: str | No
             )
         )
     session.flush()
-    return project
 
 
-def _accepted(outcome: MspdiOutcome) -> LoadedPlan:
+def accepted_import(outcome: MspdiOutcome) -> LoadedPlan:
     if not outcome.ok or outcome.plan is None:
         errors = sum(1 for d in outcome.diagnostics if d.is_error)
         raise Invalid(
