@@ -4,11 +4,13 @@
 # the web app's browser tests (Playwright drives Debian's build: no browser download).
 # WeasyPrint renders PDF reports with Pango and HarfBuzz, and needs at least one font.
 # MPXJ (the mpxj extra: .mpp, .xer and .mpx files) runs on a Java runtime.
+# wrk drives bench/api_load.py's closed-loop reads with far less CPU than a Python client.
 set -euo pipefail
 need=()
 command -v tj3 >/dev/null 2>&1 || need+=(tj3)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
     need+=("$package")
