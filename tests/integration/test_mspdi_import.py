@@ -5,6 +5,9 @@ the plain path and comes out the same."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -85,3 +88,39 @@ def test_tasks_that_follow_the_project_calendar_take_the_plain_path(
     with database.transaction() as session:
         assert export_plan_text(session, project.key) == plain.plan_text()
         assert session.scalar(select(func.count()).select_from(t.Project)) == 1
+
+
+def test_in_a_process_without_threads_the_check_runs_beside_the_store(tmp_path: Path) -> None:
+    # The whole suite keeps other tests' server threads alive in this process, where Aside
+    # rightly does not fork: a fresh interpreter, as `plansmith import` is, takes the fork.
+    script = f"""
+import json, threading
+from pathlib import Path
+from plansmith.services import mspdi_import
+from plansmith.services.projects import export_plan_text
+from plansmith.storage.database import Database, upgrade
+made = []
+class Spied(mspdi_import.Aside):
+    def __init__(self, work):
+        super().__init__(work)
+        made.append(self.forked)
+mspdi_import.Aside = Spied
+database = Database.connect("sqlite:///{tmp_path / "fork.db"}")
+upgrade(database.engine)
+assert threading.active_count() == 1
+project, outcome = mspdi_import.import_mspdi_file(database, Path({str(DATA / "baselines.xml")!r}))
+with database.transaction() as session:
+    text = export_plan_text(session, project.key)
+print(json.dumps({{"forked": made, "text": text, "same": outcome.dates.same,
+                  "compared": outcome.dates.compared}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    plain = read_mspdi_plan(DATA / "baselines.xml")
+    assert result["forked"] == [True]
+    assert result["text"] == plain.plan_text()
+    assert result["same"] == plain.dates.same
+    assert result["compared"] == plain.dates.compared

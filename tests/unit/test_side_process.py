@@ -1,42 +1,71 @@
 """Aside: work in a forked child when the process has no other threads, the same work in the
-caller when it cannot fork or the child fails, and no child left behind."""
+caller when it cannot fork or the child fails, and no child left behind.
+
+The forking cases run in a fresh interpreter: in the whole suite other tests' servers keep
+threads alive in this process, where Aside rightly does not fork."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import threading
-
-import pytest
 
 from plansmith.services.side_process import Aside
 
-ALONE = pytest.mark.skipif(
-    threading.active_count() > 1, reason="another thread is running here: Aside does not fork"
-)
+
+def _in_a_fresh_process(body: str) -> None:
+    code = "import os, threading\nfrom plansmith.services.side_process import Aside\n"
+    code += "assert threading.active_count() == 1\n" + textwrap.dedent(body)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
-@ALONE
 def test_the_work_runs_in_a_child_and_its_result_comes_back() -> None:
-    here = os.getpid()
-    with Aside(lambda: (os.getpid(), {"tasks": list(range(1000))})) as aside:
-        assert aside.forked
-        pid, data = aside.result()
-    assert pid != here
-    assert data == {"tasks": list(range(1000))}
+    _in_a_fresh_process("""
+        here = os.getpid()
+        with Aside(lambda: (os.getpid(), {"tasks": list(range(1000))})) as aside:
+            assert aside.forked
+            pid, data = aside.result()
+        assert pid != here, "the work ran in the caller"
+        assert data == {"tasks": list(range(1000))}
+    """)
 
 
-@ALONE
 def test_a_failing_child_is_redone_by_the_caller() -> None:
-    here = os.getpid()
+    _in_a_fresh_process("""
+        here = os.getpid()
 
-    def work() -> int:
-        if os.getpid() != here:
-            raise RuntimeError("only in the child")
-        return 42
+        def work():
+            if os.getpid() != here:
+                raise RuntimeError("only in the child")
+            return 42
 
-    with Aside(work) as aside:
-        assert aside.forked
-        assert aside.result() == 42
+        with Aside(work) as aside:
+            assert aside.forked
+            assert aside.result() == 42
+    """)
+
+
+def test_a_child_whose_result_is_not_asked_for_is_stopped() -> None:
+    _in_a_fresh_process("""
+        reader, writer = os.pipe()  # the child waits on a pipe nobody writes to
+        try:
+            with Aside(lambda: os.read(reader, 1)) as aside:
+                pid = aside._child[0]
+                raise ValueError("the caller failed")
+        except ValueError:
+            pass
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass  # already reaped: no zombie left
+        else:
+            raise AssertionError("the child was not reaped")
+    """)
 
 
 def test_with_another_thread_running_the_caller_does_the_work() -> None:
@@ -50,21 +79,3 @@ def test_with_another_thread_running_the_caller_does_the_work() -> None:
     finally:
         stop.set()
         other.join()
-
-
-@ALONE
-def test_a_child_whose_result_is_not_asked_for_is_stopped() -> None:
-    reader, writer = os.pipe()  # the child waits on a pipe nobody writes to
-    try:
-        with (  # noqa: PT012
-            pytest.raises(ValueError, match="the caller failed"),
-            Aside(lambda: os.read(reader, 1)) as aside,
-        ):
-            assert aside._child is not None
-            pid = aside._child[0]
-            raise ValueError("the caller failed")
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
-    finally:
-        os.close(reader)
-        os.close(writer)
