@@ -69,6 +69,20 @@ def _statement(sort: str) -> Select[Any]:
     task = tasks.alias("task")
     outer: ColumnElement[Any] = task.c[column.name]
     return (
+        _caller_and_task(task, parent, page.c.total)
+        .join(page, true())
+        .join(task, task.c.id == page.c.id)
+        .outerjoin(parent, parent.c.id == task.c.parent_id)
+        .where(t.ApiToken.token_hash == bindparam("digest"))
+        .order_by(outer.desc() if descending else outer.asc(), task.c.id)
+    )
+
+
+def _caller_and_task(task: Any, parent: Any, *more: ColumnElement[Any]) -> Select[Any]:
+    """The columns both statements read (the token's user and moments, the caller's role on
+    the project, then a task's document and its parent's key), from the token joined to its
+    user, the project by key and the user's membership; the caller joins the task."""
+    return (
         select(
             t.User.is_admin,
             t.User.active,
@@ -82,7 +96,7 @@ def _statement(sort: str) -> Select[Any]:
             task.c.position,
             cast(task.c.spec, Text).label("spec"),
             task.c.version,
-            page.c.total,
+            *more,
         )
         .select_from(t.ApiToken)
         .join(t.User, t.User.id == t.ApiToken.user_id)
@@ -91,11 +105,6 @@ def _statement(sort: str) -> Select[Any]:
             t.Membership,
             (t.Membership.project_id == t.Project.id) & (t.Membership.user_id == t.User.id),
         )
-        .join(page, true())
-        .join(task, task.c.id == page.c.id)
-        .outerjoin(parent, parent.c.id == task.c.parent_id)
-        .where(t.ApiToken.token_hash == bindparam("digest"))
-        .order_by(outer.desc() if descending else outer.asc(), task.c.id)
     )
 
 
@@ -120,27 +129,7 @@ def _one_task_statement() -> Select[Any]:
     tasks = t.Task.__table__
     parent = tasks.alias("parent")
     return (
-        select(
-            t.User.is_admin,
-            t.User.active,
-            t.ApiToken.revoked_at,
-            t.ApiToken.expires_at,
-            t.ApiToken.last_used_at,
-            t.Membership.role,
-            tasks.c.key,
-            tasks.c.name,
-            parent.c.key.label("parent_key"),
-            tasks.c.position,
-            cast(tasks.c.spec, Text).label("spec"),
-            tasks.c.version,
-        )
-        .select_from(t.ApiToken)
-        .join(t.User, t.User.id == t.ApiToken.user_id)
-        .join(t.Project, t.Project.key == bindparam("project"))
-        .outerjoin(
-            t.Membership,
-            (t.Membership.project_id == t.Project.id) & (t.Membership.user_id == t.User.id),
-        )
+        _caller_and_task(tasks, parent)
         .join(tasks, (tasks.c.project_id == t.Project.id) & (tasks.c.key == bindparam("task")))
         .outerjoin(parent, parent.c.id == tasks.c.parent_id)
         .where(t.ApiToken.token_hash == bindparam("digest"))
