@@ -233,3 +233,17 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def profile_settings(url: str) -> Any:
+    """The settings the in-process profiles serve with (no demo, a fixed secret)."""
+    from plansmith.config import load_settings
+
+    return load_settings(
+        {
+            "PLANSMITH_DATABASE_URL": url,
+            "PLANSMITH_DATA_DIR": str(OUT / "api-data"),
+            "PLANSMITH_SECRET_KEY": "x" * 48,
+            "PLANSMITH_DEMO": "0",
+        }
+    )

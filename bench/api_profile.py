@@ -48,7 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import api_data
-from benchlib import OUT, machine, use_source
+from benchlib import machine, use_source
 
 
 class SqlMeter:
@@ -228,7 +228,6 @@ def main(argv: list[str] | None = None) -> None:
 
     from plansmith.api.app import build_app
     from plansmith.api.items import ItemPage
-    from plansmith.config import load_settings
     from plansmith.services.accounts import issue_token, user_for_token
     from plansmith.services.item_kinds import TASKS
     from plansmith.services.items import list_items
@@ -236,14 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     from plansmith.storage.database import Database
 
     url = api_data.database_url(args.backend)
-    settings = load_settings(
-        {
-            "PLANSMITH_DATABASE_URL": url,
-            "PLANSMITH_DATA_DIR": str(OUT / "api-data"),
-            "PLANSMITH_SECRET_KEY": "x" * 48,
-            "PLANSMITH_DEMO": "0",
-        }
-    )
+    settings = api_data.profile_settings(url)
     database = Database.connect(url)
     with database.transaction() as session:
         user = session.scalar(select(t.User).where(t.User.email == api_data.ADMIN_EMAIL))

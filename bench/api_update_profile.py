@@ -225,20 +225,12 @@ def main(argv: list[str] | None = None) -> None:
     from sqlalchemy import func, select
 
     from plansmith.asgi import compose
-    from plansmith.config import load_settings
     from plansmith.services.accounts import issue_token
     from plansmith.storage import tables as t
     from plansmith.storage.database import Database
 
     url = api_data.database_url(args.backend, PG_DATABASE)
-    settings = load_settings(
-        {
-            "PLANSMITH_DATABASE_URL": url,
-            "PLANSMITH_DATA_DIR": str(OUT / "api-data"),
-            "PLANSMITH_SECRET_KEY": "x" * 48,
-            "PLANSMITH_DEMO": "0",
-        }
-    )
+    settings = api_data.profile_settings(url)
     database = Database.connect(url)
     with database.transaction() as session:
         user = session.scalar(select(t.User).where(t.User.email == api_data.ADMIN_EMAIL))

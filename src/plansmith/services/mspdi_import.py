@@ -48,18 +48,15 @@ def import_mspdi_file(
     """Read, check and schedule the file, and store the plan as a new project; refused with
     every located problem when it has errors (nothing is stored then)."""
     imported = read_mspdi_source(path)
-    if isinstance(imported, MspdiOutcome) or imported.document is None:
-        outcome = imported if isinstance(imported, MspdiOutcome) else checked_import(imported)
-        accepted_import(outcome)  # refused: the file gave no plan
-    else:
+    if isinstance(imported, MspdiImport) and imported.document is not None:
         plan = imported_plan(imported)
         if plan.ok:
             try:
                 return _stored_while_checked(database, imported, plan, portfolio_key)
             except _ThePlanMoves:
                 pass
-        outcome = checked_import(imported)
-    accepted_import(outcome)
+    outcome = imported if isinstance(imported, MspdiOutcome) else checked_import(imported)
+    accepted_import(outcome)  # refused with every located problem, or the plan to store
     with database.transaction() as session:
         return store_mspdi(session, outcome, portfolio_key), outcome
 
