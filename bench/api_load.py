@@ -1,5 +1,6 @@
 """The REST API under load (issue 6): task-list reads, task updates and scheduling, over HTTP
-against ``uvicorn --factory plansmith.asgi:create_app --workers N``.
+against ``plansmith serve --workers N`` (``--launcher uvicorn``: ``uvicorn --factory
+plansmith.asgi:create_app --workers N``, whose workers share one listening socket).
 
 Steps:
 
@@ -7,8 +8,8 @@ Steps:
    the database ``plansmith_bench`` on 127.0.0.1:5432, dropped and created again) holding a
    portfolio of ``--projects`` generated projects of ``--tasks`` tasks each, one project of
    ``--big-tasks`` tasks, an administrator and one API token per client (``api_data.py``).
-2. The server as a subprocess (``--no-access-log --log-level warning``), waited for on
-   ``/api/v1/health``, then warmed up (5 s of reads by 16 clients; not counted). With
+2. The server as a subprocess (``--no-access-log``; uvicorn also ``--log-level warning``),
+   waited for on ``/api/v1/health``, then warmed up (5 s of reads by 16 clients; not counted). With
    ``--prime-tokens`` every token is first used once, one request at a time: the server
    records a token's use (at most every 5 minutes), and that write is then out of the
    measured phases; without it, the first use of each token falls in the warm-up or the reads.
@@ -45,7 +46,7 @@ Usage: .venv/bin/python bench/api_load.py --backend postgresql --workers 4 [--co
        [--prime-tokens] [--duration 20] [--clients 50] [--update-clients 50]
        [--rate 500] [--update-rate 50] [--schedule-runs 5] [--client auto|wrk|python]
        [--phases reads,reads-paced,updates,updates-paced,schedule] [--uvicorn-args "..."]
-       [--tcp-nodelay]
+       [--launcher plansmith|uvicorn] [--tcp-nodelay]
 """
 
 from __future__ import annotations
@@ -624,10 +625,9 @@ def prime_tokens(port: int, data: api_data.Dataset) -> None:
 
 
 @contextmanager
-def server(
-    data: api_data.Dataset, workers: int, port: int, log: Path, extra: list[str], nodelay: bool
-) -> Iterator[int]:
-    """uvicorn with ``workers`` workers on ``port``; yields its pid once it answers health."""
+def server(data: api_data.Dataset, port: int, log: Path, args: argparse.Namespace) -> Iterator[int]:
+    """The server with ``args.workers`` workers on ``port``; yields its pid once it answers
+    health."""
     env = {
         **os.environ,
         "PLANSMITH_DATABASE_URL": data.url,
@@ -635,13 +635,19 @@ def server(
         "PLANSMITH_SECRET_KEY": data.secret_key,
         "PLANSMITH_DEMO": "0",
     }
-    launcher = [str(BIN / "python"), str(ROOT / "bench" / "uvicorn_nodelay.py")]
-    command = [
-        *(launcher if nodelay else [str(BIN / "uvicorn")]),
-        "--factory", "plansmith.asgi:create_app", "--host", HOST,
-        "--port", str(port), "--workers", str(workers), "--no-access-log",
-        "--log-level", "warning", *extra,
-    ]  # fmt: skip
+    if args.launcher == "plansmith":
+        command = [
+            str(BIN / "plansmith"), "serve", "--host", HOST, "--port", str(port),
+            "--workers", str(args.workers), "--no-access-log",
+        ]  # fmt: skip
+    else:
+        launcher = [str(BIN / "python"), str(ROOT / "bench" / "uvicorn_nodelay.py")]
+        command = [
+            *(launcher if args.tcp_nodelay else [str(BIN / "uvicorn")]),
+            "--factory", "plansmith.asgi:create_app", "--host", HOST,
+            "--port", str(port), "--workers", str(args.workers), "--no-access-log",
+            "--log-level", "warning", *shlex.split(args.uvicorn_args),
+        ]  # fmt: skip
     with log.open("w") as output:
         process = subprocess.Popen(
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -718,7 +724,9 @@ def report(
     print(f"Machine: {machine()}")
     print(f"Database: {database_version(data.url)}; {args.backend}, {args.workers} workers")
     print(f"Server: {uvicorn_description(args.uvicorn_args)}")
-    if args.tcp_nodelay:
+    if args.launcher == "plansmith":
+        print("Server started as plansmith serve: TCP_NODELAY, a listening socket per worker")
+    elif args.tcp_nodelay:
         print(
             "Server started through bench/uvicorn_nodelay.py: connections with TCP_NODELAY "
             "(uvicorn's multi-worker socket fixed)"
@@ -850,9 +858,15 @@ def main(argv: list[str] | None = None) -> None:
         "token's first use, which the server records, falls in a measured phase)",
     )
     parser.add_argument(
+        "--launcher",
+        choices=("plansmith", "uvicorn"),
+        default="plansmith",
+        help="plansmith serve (a listening socket per worker), or uvicorn itself (one shared)",
+    )
+    parser.add_argument(
         "--tcp-nodelay",
         action="store_true",
-        help="start uvicorn through bench/uvicorn_nodelay.py (its multi-worker socket fixed)",
+        help="--launcher uvicorn through bench/uvicorn_nodelay.py (its multi-worker socket fixed)",
     )
     parser.add_argument(
         "--uvicorn-args", default="", help='more uvicorn options, e.g. "--http httptools"'
@@ -860,6 +874,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--commit", help="measure this commit's src/ (default: the working tree)")
     args = parser.parse_args(argv)
+    if args.launcher == "plansmith" and (args.tcp_nodelay or args.uvicorn_args):
+        parser.error("--tcp-nodelay and --uvicorn-args go with --launcher uvicorn")
     phases_wanted = [p.strip() for p in args.phases.split(",") if p.strip()]
     known = {"reads", "reads-paced", "updates", "updates-paced", "schedule"}
     if set(phases_wanted) - known:
@@ -886,8 +902,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     log = OUT / f"api-server-{args.backend}.log"
     results: list[Phase] = []
-    extra = shlex.split(args.uvicorn_args)
-    with server(data, args.workers, args.port, log, extra, args.tcp_nodelay) as pid:
+    with server(data, args.port, log, args) as pid:
         meter = CpuMeter(pid, api_data.PG_DATABASE)
         if args.prime_tokens:
             print(f"using each of {len(data.tokens)} tokens once ...", file=sys.stderr)

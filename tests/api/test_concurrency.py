@@ -1,5 +1,5 @@
-"""Many clients at once against a real server: ``uvicorn --workers 2`` in a process of its own,
-on SQLite and on PostgreSQL (skipped, with the reason, when no server answers).
+"""Many clients at once against a real server: ``plansmith serve --workers 2`` in a process of
+its own, on SQLite and on PostgreSQL (skipped, with the reason, when no server answers).
 
 Every client does read-modify-write with If-Match: read a task, append its own marker to the
 task's ``notes``, PATCH with the ETag it read, and on 409 read again and retry. Twenty clients
@@ -128,22 +128,17 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
+    # The server as operators run it: each of the two workers listens on a socket of its own.
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "plansmith.asgi:create_app",
+        str(Path(sys.executable).parent / "plansmith"),
+        "serve",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
         "--workers",
         "2",
-        "--log-level",
-        "warning",
-        "--timeout-graceful-shutdown",
-        "5",
+        "--no-access-log",
     ]
     with log.open("wb") as output:
         # A session of its own, so the supervisor and its workers stop together even when a

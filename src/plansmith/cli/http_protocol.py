@@ -10,13 +10,14 @@ only sets ``TCP_NODELAY`` on sockets it knows to be TCP; a response written in t
 waits for the client's delayed ACK, about 40 ms on Linux (measured: a PATCH took 44-48 ms with
 two workers against 4-5 ms with one; upstream issue Kludex/uvicorn#3149). Passing a protocol
 class is uvicorn's own way to configure the connection, so this sets the option on each one.
+``NO_DELAY_PROTOCOL`` names the class as an import string: uvicorn pickles its configuration for
+each worker it spawns, and a string is what every worker can import.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -33,16 +34,15 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
-def no_delay_protocol() -> type[Any]:
-    """httptools' protocol with Nagle's algorithm off when httptools is installed, else h11's."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:  # httptools is missing (uvicorn imports it there)
-        return NoDelayH11Protocol
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is missing (uvicorn imports it there)
+    NO_DELAY_PROTOCOL = f"{__name__}:NoDelayH11Protocol"
+else:
 
     class NoDelayHttpToolsProtocol(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             _no_delay(transport)
             super().connection_made(transport)
 
-    return NoDelayHttpToolsProtocol
+    NO_DELAY_PROTOCOL = f"{__name__}:NoDelayHttpToolsProtocol"

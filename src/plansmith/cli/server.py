@@ -14,7 +14,7 @@ import gc
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -75,6 +75,7 @@ def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request on standard output.")] = True,
 ) -> None:
     """Run the web server (API and web interface) on the configured database."""
     from plansmith.services.server import first_start, open_database
@@ -92,17 +93,43 @@ def serve(
         typer.echo(line)
     import uvicorn
 
-    from plansmith.cli.http_protocol import no_delay_protocol
+    from plansmith.cli import listeners
+    from plansmith.cli.http_protocol import NO_DELAY_PROTOCOL
 
     gc.enable()  # main() switched it off for one-shot commands; a server runs for weeks
-    uvicorn.run(
+    config = uvicorn.Config(
         "plansmith.asgi:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        http=no_delay_protocol(),
+        http=NO_DELAY_PROTOCOL,
+        access_log=access_log,
     )
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run()  # binds its own socket
+        if not server.started:
+            raise typer.Exit(3)  # uvicorn has logged why
+        return
+    try:
+        sockets = [
+            listeners.placeholder_socket(host, port)
+            if listeners.PER_WORKER_SOCKETS
+            else config.bind_socket()  # shared by the workers
+        ]
+    except OSError as exc:
+        Console(stderr=True).print(
+            f"error[cannot_listen]: cannot listen on {shown}:{port}: {exc.strerror or exc}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+    from uvicorn.supervisors import Multiprocess
+
+    with suppress(KeyboardInterrupt), sockets[0]:
+        Multiprocess(config, sockets=sockets).run()
 
 
 # plansmith db ------------------------------------------------------------------------------
