@@ -34,8 +34,9 @@ def _settings(request: Request) -> Settings:
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Requests holding a database session at once, per worker process: below the connection pool
-# (5 + 10 overflow), so a burst waits here, without a thread, instead of inside the pool.
+# Requests holding a database session at once, per worker process: with the pages' 6, within
+# the connections the pool keeps (storage.database.make_engine), so a burst waits here,
+# without a thread, instead of inside the pool.
 SESSIONS_PER_WORKER = 12
 
 
