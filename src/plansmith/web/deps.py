@@ -51,9 +51,12 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-# Pages hold at most 6 sessions at once per worker, the API 12: with the pool's 20 connections
-# (storage.database), a burst on either face waits without a thread instead of in the pool.
-PageSession = Annotated[Session, Depends(_session, scope="function", max_concurrency=6)]
+# Pages hold at most 6 sessions at once per worker, the API 12: within the connections the pool
+# keeps (storage.database), a burst on either face waits without a thread instead of in the pool.
+PAGE_SESSIONS_PER_WORKER = 6
+PageSession = Annotated[
+    Session, Depends(_session, scope="function", max_concurrency=PAGE_SESSIONS_PER_WORKER)
+]
 
 
 async def _csrf(request: Request) -> None:
