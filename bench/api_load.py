@@ -28,6 +28,9 @@ Steps:
    changing its ``notes`` with ``PATCH`` and ``If-Match``. A 409 (someone changed it in
    between) is the right answer to a race: counted and reported apart from errors. Latencies
    are the PATCH's. ``updates-paced``: the same at ``--update-rate`` GET+PATCH/s in all.
+   ``mixed``: ``--clients`` clients in a closed loop for ``--duration`` seconds, each step an
+   update (as above) with probability ``--mixed-writes`` (0.2), else a task-list read: reads
+   and updates under the same load, reported as two rows that share the phase's CPU.
 6. ``schedule``: ``POST /api/v1/projects/{big}/schedule`` ``--schedule-runs`` times, one at a
    time (loading the plan from the database, scheduling it, the CLI's JSON).
 
@@ -45,7 +48,8 @@ figures to bench/out/api-load-{backend}-w{workers}.json.
 Usage: .venv/bin/python bench/api_load.py --backend postgresql --workers 4 [--commit HEAD]
        [--prime-tokens] [--duration 20] [--clients 50] [--update-clients 50]
        [--rate 500] [--update-rate 50] [--schedule-runs 5] [--client auto|wrk|python]
-       [--phases reads,reads-paced,updates,updates-paced,schedule] [--uvicorn-args "..."]
+       [--phases reads,reads-paced,updates,updates-paced,mixed,schedule] [--mixed-writes 0.2]
+       [--uvicorn-args "..."]
        [--launcher plansmith|uvicorn] [--tcp-nodelay]
 """
 
@@ -314,10 +318,7 @@ async def _client_loop(
     flattered by the load it held back (coordinated omission)."""
     begin = time.perf_counter()
     deadline = begin + seconds
-    tallies: list[dict[str, Any]] = [
-        {"latencies": [], "service": [], "statuses": Counter(), "samples": [], "lag_ms": 0.0}
-        for _ in range(clients)
-    ]
+    tallies = [new_tally() for _ in range(clients)]
     interval = clients / rate if rate else 0.0
 
     async def client(number: int) -> None:
@@ -347,21 +348,21 @@ async def _client_loop(
     return time.perf_counter() - begin, tallies
 
 
+def new_tally() -> dict[str, Any]:
+    return {"latencies": [], "service": [], "statuses": Counter(), "samples": [], "lag_ms": 0.0}
+
+
 def _record(tally: dict[str, Any], started: float) -> None:
     service = (time.perf_counter() - started) * 1000
     tally["service"].append(service)
     tally["latencies"].append(service + tally["lag_ms"])
 
 
-def python_reads(
-    port: int,
-    data: api_data.Dataset,
-    clients: int,
-    seconds: float,
-    limit: int,
-    seed: int,
-    rate: float | None = None,
-) -> Phase:
+Step = Callable[[Connection, random.Random, dict[str, Any]], Any]
+
+
+def read_step(data: api_data.Dataset, limit: int) -> Step:
+    """A task-list read of a random project and page, with a random client's token."""
     projects = sorted(data.tasks)
 
     async def step(connection: Connection, rng: random.Random, tally: dict[str, Any]) -> None:
@@ -374,6 +375,19 @@ def python_reads(
         if status != 200 and len(tally["samples"]) < 3:
             tally["samples"].append(f"{status} {body[:200]!r}")
 
+    return step
+
+
+def python_reads(
+    port: int,
+    data: api_data.Dataset,
+    clients: int,
+    seconds: float,
+    limit: int,
+    seed: int,
+    rate: float | None = None,
+) -> Phase:
+    step = read_step(data, limit)
     elapsed, tallies = asyncio.run(_client_loop(port, clients, seconds, step, seed, rate))
     name, driver = "reads", "this script's asyncio client"
     if rate:
@@ -516,14 +530,8 @@ def wrk_reads(
     )
 
 
-def updates(
-    port: int,
-    data: api_data.Dataset,
-    clients: int,
-    seconds: float,
-    seed: int,
-    rate: float | None = None,
-) -> Phase:
+def update_step(data: api_data.Dataset) -> Step:
+    """A random task read for its ETag (not timed), then a PATCH of its notes with If-Match."""
     projects = sorted(data.tasks)
     counter = iter(range(10**12))
 
@@ -550,12 +558,52 @@ def updates(
         if status not in {200, 409} and len(tally["samples"]) < 3:
             tally["samples"].append(f"PATCH {status} {body[:200]!r}")
 
+    return step
+
+
+def updates(
+    port: int,
+    data: api_data.Dataset,
+    clients: int,
+    seconds: float,
+    seed: int,
+    rate: float | None = None,
+) -> Phase:
+    step = update_step(data)
     elapsed, tallies = asyncio.run(_client_loop(port, clients, seconds, step, seed, rate))
     name, driver = "updates", "this script's asyncio client (latency: the PATCH)"
     if rate:
         name = "updates, paced"
         driver += f", {rate:g} GET+PATCH/s offered"
     return _phase(name, clients, elapsed, tallies, driver)
+
+
+def mixed(
+    port: int,
+    data: api_data.Dataset,
+    clients: int,
+    seconds: float,
+    limit: int,
+    seed: int,
+    writes: float,
+) -> list[Phase]:
+    """Reads and updates from the same clients in a closed loop: each step is an update
+    (GET + PATCH) with probability ``writes``, else a task-list read; one phase row each."""
+    steps = {"reads": read_step(data, limit), "updates": update_step(data)}
+
+    async def step(connection: Connection, rng: random.Random, tally: dict[str, Any]) -> None:
+        kind = "updates" if rng.random() < writes else "reads"
+        await steps[kind](connection, rng, tally.setdefault(kind, new_tally()))
+
+    elapsed, tallies = asyncio.run(_client_loop(port, clients, seconds, step, seed))
+    driver = (
+        f"this script's asyncio client; each step an update (GET + PATCH, latency: the "
+        f"PATCH) with probability {writes:g}, else a task-list read"
+    )
+    return [
+        _phase(f"mixed: {kind}", clients, elapsed, [t[kind] for t in tallies if kind in t], driver)
+        for kind in steps
+    ]
 
 
 def schedules(port: int, data: api_data.Dataset, runs: int) -> Phase:
@@ -754,8 +802,11 @@ def report(
             f"{p.conflicts} |"
         )
     print()
+    mixed_requests = sum(p.requests for p in phases if p.name.startswith("mixed"))
     for p in phases:
-        print(f"- {p.name}: {p.driver}; statuses {p.statuses}; {p.cpu.text(p.requests)}")
+        # the mixed phase's two rows share its CPU: per request of either kind
+        requests = mixed_requests if p.name.startswith("mixed") else p.requests
+        print(f"- {p.name}: {p.driver}; statuses {p.statuses}; {p.cpu.text(requests)}")
         for note in p.notes:
             print(f"  - {note}")
     checks: list[tuple[str, bool]] = []
@@ -785,7 +836,16 @@ def report(
                 and r.rps >= 0.98 * min(args.rate, READ_RPS),
             ),
         ]
-    for name in ("updates", "updates, paced"):
+    if "mixed: reads" in by_name:
+        r = by_name["mixed: reads"]
+        checks.append(
+            (
+                f"mixed: reads p95 {r.p95_ms:.1f} ms <= {READ_P95_MS:g} ms (at "
+                f"{r.rps:,.0f} reads/s beside the updates)",
+                r.requests > 0 and r.p95_ms <= READ_P95_MS,
+            )
+        )
+    for name in ("updates", "updates, paced", "mixed: updates"):
         if name in by_name:
             u = by_name[name]
             checks.append(
@@ -844,8 +904,14 @@ def main(argv: list[str] | None = None) -> None:
         "--update-rate", type=float, default=50.0, help="GET+PATCH/s offered, paced"
     )
     parser.add_argument(
+        "--mixed-writes",
+        type=float,
+        default=0.2,
+        help="share of the mixed phase's steps that are updates (the rest: task-list reads)",
+    )
+    parser.add_argument(
         "--phases",
-        default="reads,reads-paced,updates,updates-paced,schedule",
+        default="reads,reads-paced,updates,updates-paced,mixed,schedule",
         help="comma-separated, run in this order",
     )
     parser.add_argument(
@@ -877,7 +943,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.launcher == "plansmith" and (args.tcp_nodelay or args.uvicorn_args):
         parser.error("--tcp-nodelay and --uvicorn-args go with --launcher uvicorn")
     phases_wanted = [p.strip() for p in args.phases.split(",") if p.strip()]
-    known = {"reads", "reads-paced", "updates", "updates-paced", "schedule"}
+    known = {"reads", "reads-paced", "updates", "updates-paced", "mixed", "schedule"}
     if set(phases_wanted) - known:
         parser.error(f"--phases: choose from {', '.join(sorted(known))}")
     source = use_source(args.commit)
@@ -938,12 +1004,27 @@ def main(argv: list[str] | None = None) -> None:
                         args.seed,
                         args.update_rate if name == "updates-paced" else None,
                     )
+                elif name == "mixed":
+                    both = mixed(
+                        args.port,
+                        data,
+                        args.clients,
+                        args.duration,
+                        args.limit,
+                        args.seed,
+                        args.mixed_writes,
+                    )
                 elif name == "schedule":
                     phase = schedules(args.port, data, args.schedule_runs)
                 else:
                     sys.exit(f"unknown phase {name!r}")
-            phase.cpu = cpu
-            results.append(phase)
+            if name == "mixed":
+                for part in both:
+                    part.cpu = cpu  # the phase's CPU, shared by its reads and its updates
+                results.extend(both)
+            else:
+                phase.cpu = cpu
+                results.append(phase)
             loads[f"after {name}"] = os.getloadavg()
     ok = report(args, source, data, results, loads, client)
     record = {
