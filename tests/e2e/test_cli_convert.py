@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from openpyxl import Workbook
+from tests.cli_env import cli_env
 
 PLANSMITH = Path(sys.executable).parent / "plansmith"
 PROBLEM = re.compile(
@@ -177,16 +178,8 @@ def test_misuse_is_exit_status_2(tmp_path: Path) -> None:
     assert _problems(missing) == {("1", "1", "error", "table_unreadable")}
 
 
-def _server_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANSMITH_")}
-    env["PLANSMITH_DATA_DIR"] = str(tmp_path / "data")
-    env["PLANSMITH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'plansmith.db'}"
-    env["PLANSMITH_DEMO"] = "0"
-    return env
-
-
 def test_import_stores_a_table_as_a_project(tmp_path: Path) -> None:
-    env = _server_env(tmp_path)
+    env = cli_env(tmp_path)
     assert run("db", "upgrade", env=env).returncode == 0
     table = tmp_path / "website.csv"
     table.write_text(TABLE, encoding="utf-8")

@@ -4,13 +4,13 @@ SMTP settings nothing is sent and it says why; ``worker`` refuses to start witho
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
+from tests.cli_env import cli_env
 from tests.smtp_server import smtp_server
 
 from plansmith.services import comms_plan, stakeholders
@@ -26,13 +26,6 @@ tasks:
   - {id: build, name: Build, duration: 3d}
   - {id: live, name: Live, milestone: true, after: [build]}
 """
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANSMITH_")}
-    env["PLANSMITH_DATA_DIR"] = str(tmp_path / "data")
-    env["PLANSMITH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'plansmith.db'}"
-    return {**env, **extra}
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -82,7 +75,7 @@ def test_deliver_dry_run_then_for_real(tmp_path: Path) -> None:
             "PLANSMITH_SMTP_TLS": "none",
             "PLANSMITH_SMTP_FROM": "pm@example.com",
         }
-        env = _env(tmp_path, **mail)
+        env = cli_env(tmp_path, **mail)
         dry = _run(env, "deliver", "--dry-run")
         assert dry.returncode == 0, dry.stderr
         assert "'Weekly' to ada@example.com" in dry.stdout
@@ -101,7 +94,7 @@ def test_deliver_dry_run_then_for_real(tmp_path: Path) -> None:
 
 def test_without_smtp_settings_nothing_is_sent(tmp_path: Path) -> None:
     _instance(tmp_path)
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     run = _run(env, "deliver")
     assert run.returncode == 0, run.stderr
     assert "1 queued, 0 sent" in run.stdout

@@ -5,7 +5,6 @@ traceback; the server start-up itself is tested through its service on both back
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import stat
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
+from tests.cli_env import cli_env
 
 from plansmith.config import Settings
 from plansmith.errors import ServiceError
@@ -54,15 +54,6 @@ tasks:
 """
 
 
-def _env(tmp_path: Path, db: str = "plansmith.db", **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANSMITH_")}
-    env["PLANSMITH_DATA_DIR"] = str(tmp_path / "data")
-    env["PLANSMITH_DATABASE_URL"] = f"sqlite:///{tmp_path / db}"
-    env["PLANSMITH_DEMO"] = "0"
-    env.update(extra)
-    return env
-
-
 def run(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(PLANSMITH), *map(str, args)],
@@ -85,7 +76,7 @@ def _error_code(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_upgrade_import_export_backup_restore(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     checked = run(env, "db", "check")
     assert checked.returncode == 1
     assert _error_code(checked) == "schema_out_of_date"
@@ -115,7 +106,7 @@ def test_upgrade_import_export_backup_restore(tmp_path: Path) -> None:
     assert backed_up.returncode == 0, backed_up.stderr
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # it holds password hashes
 
-    other = _env(tmp_path, "restored.db")
+    other = cli_env(tmp_path, "restored.db")
     restored = run(other, "restore", saved)  # a new SQLite file: created and migrated
     assert restored.returncode == 0, restored.stderr
     assert run(other, "db", "check").returncode == 0
@@ -127,7 +118,7 @@ def test_upgrade_import_export_backup_restore(tmp_path: Path) -> None:
 
 
 def test_a_plan_with_errors_prints_one_located_line_per_problem(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     plan = tmp_path / "broken.yaml"
     plan.write_text(BROKEN, encoding="utf-8")
     done = run(env, "import", plan)
@@ -142,7 +133,7 @@ def test_a_plan_with_errors_prints_one_located_line_per_problem(tmp_path: Path) 
 
 
 def test_importing_a_project_twice_says_where(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     plan = tmp_path / "website.yaml"
     plan.write_text(PLAN, encoding="utf-8")
     assert run(env, "import", plan).returncode == 0
@@ -154,7 +145,7 @@ def test_importing_a_project_twice_says_where(tmp_path: Path) -> None:
 
 
 def test_operator_mistakes_are_one_line_each(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     missing = run(env, "export", "website")  # a new SQLite file: created and migrated
     assert missing.returncode == 1
     assert _error_code(missing) == "not_found"
@@ -169,19 +160,21 @@ def test_operator_mistakes_are_one_line_each(tmp_path: Path) -> None:
     assert unreadable.returncode == 1
     assert _error_code(unreadable) == "invalid_backup"
 
-    production = run(_env(tmp_path, PLANSMITH_MODE="production"), "db", "check")
+    production = run(cli_env(tmp_path, PLANSMITH_MODE="production"), "db", "check")
     assert production.returncode == 2
     assert production.stderr.startswith("error[settings]: ")
     assert "PLANSMITH_SECRET_KEY" in production.stderr
 
-    nowhere = _env(tmp_path, PLANSMITH_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    nowhere = cli_env(
+        tmp_path, PLANSMITH_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
     unreachable = run(nowhere, "db", "current")
     assert unreachable.returncode == 1
     assert _error_code(unreachable) == "database_unavailable"
 
 
 def test_serve_refuses_an_out_of_date_database(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     assert run(env, "db", "upgrade").returncode == 0
     assert run(env, "db", "downgrade", "base").returncode == 0  # migrated once: not brand new
     done = run(env, "serve", "--port", "9")
@@ -322,7 +315,7 @@ def test_serve_answers_health_checks(tmp_path: Path) -> None:
     port = _free_port()
     server = subprocess.Popen(
         [str(PLANSMITH), "serve", "--port", str(port)],
-        env=_env(tmp_path),
+        env=cli_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.cli_env import cli_env
 
 from plansmith.cli import listeners
 
@@ -31,14 +32,6 @@ pytestmark = pytest.mark.skipif(
     not listeners.PER_WORKER_SOCKETS or not Path("/proc/net/tcp").exists(),
     reason="needs SO_REUSEPORT and Linux's /proc",
 )
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANSMITH_")}
-    env["PLANSMITH_DATA_DIR"] = str(tmp_path / "data")
-    env["PLANSMITH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'plansmith.db'}"
-    env["PLANSMITH_DEMO"] = "0"
-    return env
 
 
 def _free_port() -> int:
@@ -80,7 +73,7 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = _free_port()
     process = subprocess.Popen(
         [str(PLANSMITH), "serve", "--port", str(port), "--workers", str(WORKERS)],
-        env=_env(tmp_path),
+        env=cli_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -135,7 +128,7 @@ def test_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         done = subprocess.run(
             [str(PLANSMITH), "serve", "--port", str(port), "--workers", "2"],
-            env=_env(tmp_path),
+            env=cli_env(tmp_path),
             capture_output=True,
             text=True,
             timeout=120,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -26,8 +29,11 @@ def _received(peer: socket.socket) -> bytes:
         return b""
 
 
-def _run(test: object) -> None:
-    asyncio.run(test)  # type: ignore[arg-type]
+def _run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """In a thread of its own: earlier tests in the session (Playwright's sync API) may have
+    left an event loop running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(lambda: asyncio.run(test())).result()
 
 
 def test_writes_of_one_step_leave_together_when_it_ends() -> None:
@@ -45,7 +51,7 @@ def test_writes_of_one_step_leave_together_when_it_ends() -> None:
         transport.close()
         peer.close()
 
-    _run(test())
+    _run(test)
 
 
 def test_close_sends_what_is_pending_and_abort_drops_it() -> None:
@@ -65,7 +71,7 @@ def test_close_sends_what_is_pending_and_abort_drops_it() -> None:
         assert _received(peer) == b""
         peer.close()
 
-    _run(test())
+    _run(test)
 
 
 def test_a_large_body_is_not_held_back() -> None:
@@ -83,7 +89,7 @@ def test_a_large_body_is_not_held_back() -> None:
         transport.close()
         peer.close()
 
-    _run(test())
+    _run(test)
 
 
 @pytest.mark.parametrize("name", ["is_closing", "get_extra_info", "pause_reading"])
@@ -94,4 +100,4 @@ def test_everything_else_is_the_transports_own(name: str) -> None:
         transport.close()
         peer.close()
 
-    _run(test())
+    _run(test)
