@@ -10,8 +10,11 @@ benchmark keeps busy, where every millisecond of CPU per update is latency for a
 So this ASGI middleware, inside the error and GZip middleware as the task list's
 (:mod:`plansmith.api.task_list_fast`), reads a plain request exactly as the route would and
 runs the same use case (:func:`plansmith.services.task_updates.update_task_json`: the token,
-the project, :func:`~plansmith.services.items.update_item`) in one transaction on one thread
-hop, under the same per-worker limit of sessions as the route (:func:`session_slots`). A
+the project, :func:`~plansmith.services.items.update_item`) in one transaction: on
+PostgreSQL on the event loop's own thread, on a connection kept for it
+(:mod:`plansmith.storage.kept_transaction`, which says why and what bounds the wait); else, or
+when that gives up, on one thread hop under the same per-worker limit of sessions as the route
+(:func:`session_slots`). A
 service error is answered as the API answers it everywhere (``{code, message, diagnostics}``,
 the transaction rolled back). Everything else goes to the route unchanged, with the body read
 so far handed on: another method or path, percent-escapes, a query string, no bearer token, no
@@ -35,6 +38,7 @@ from plansmith.api.task_list_fast import bearer_token
 from plansmith.errors import ServiceError
 from plansmith.services.task_updates import update_task_json
 from plansmith.storage.database import Database
+from plansmith.storage.kept_transaction import NotKept, kept_transaction
 
 PATH = re.compile(r"/api/v1/projects/([^/]+)/tasks/([^/]+)")
 MAX_BODY = 64 * 1024  # a task's fields; a larger body goes to the route as it came
@@ -139,8 +143,12 @@ class TaskUpdateFastPath:
                 return update_task_json(session, token, project, task, patch, version)
 
         try:
-            async with session_slots():
-                answer = await to_thread.run_sync(run)
+            try:
+                with kept_transaction(database.engine) as session:
+                    answer = update_task_json(session, token, project, task, patch, version)
+            except NotKept:
+                async with session_slots():
+                    answer = await to_thread.run_sync(run)
         except ServiceError as exc:
             await service_error_response(exc)(scope, _no_body, send)
             return True
