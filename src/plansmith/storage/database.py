@@ -30,7 +30,8 @@ def make_engine(url: str, *, writer: bool = True, **options: Any) -> Engine:
     """An engine; on SQLite, ``writer`` engines take the write lock when a transaction
     begins, and reader engines never do (so reads run side by side under WAL)."""
     # 20 connections per engine and worker process: the API and the pages admit 18 sessions at
-    # once, and four workers stay under PostgreSQL's default of 100 connections. All 18 are
+    # once, and two more are kept for the fast paths' statements (storage.kept_connection and
+    # kept_transaction); four workers stay under PostgreSQL's default of 100. All 18 are
     # kept: the pool closes a connection above ``pool_size`` when it comes back, and with a
     # smaller pool a busy worker opened and closed a PostgreSQL connection (a new server
     # process) for every few requests (issue 6 benchmark, docs/benchmarks.md).

@@ -5,8 +5,9 @@ Why: a task update on the thread pool waited for its thread and for the interpre
 every round trip to the database, and a connection from the pool is pinged before each use (one
 more round trip). Under a closed loop of 50 clients on two cores that made a PATCH wait four
 times as long as a read. On the event loop's own thread, on a connection kept open and not
-pinged, the update is one step of the loop: on the benchmark 723 PATCH/s with p95 71 ms against
-583 and 126 ms (docs/benchmarks.md).
+pinged, the update is one step of the loop: on the benchmark 778-846 PATCH/s with p95 66-73 ms
+against 583 and 126 ms (docs/benchmarks.md). The connection is one of the engine's pool's,
+checked out for good, as the task list's is (:mod:`plansmith.storage.kept_connection`).
 
 The price is that the loop waits while PostgreSQL works, so what it may wait for is bounded:
 the connection has a ``lock_timeout`` (a row another transaction holds, such as the project's
@@ -72,8 +73,12 @@ def _keep(engine: Engine) -> Connection:
     if not event.contains(engine, "engine_disposed", _forget):
         event.listen(engine, "engine_disposed", _forget)
     connection = engine.connect()
-    connection.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-    connection.commit()  # a setting of the session, kept after the transaction that set it
+    try:
+        connection.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+        connection.commit()  # a setting of the session, kept after the transaction that set it
+    except BaseException:
+        connection.invalidate()
+        raise
     _KEPT[engine] = connection
     return connection
 
