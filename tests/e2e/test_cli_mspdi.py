@@ -7,7 +7,8 @@ import io
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli_server import PROBLEM, _env, run
+from tests.cli_env import cli_env
+from tests.e2e.test_cli_server import PROBLEM, run
 
 from plansmith.services.mspdi import read_mspdi_upload
 
@@ -18,7 +19,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "datacentre-migrati
 def test_convert_reads_ms_project_xml_into_a_plan_and_reports_its_fidelity(
     tmp_path: Path,
 ) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     plan = tmp_path / "links.yaml"
     done = run(env, "convert", DATA / "task-links-project2010-mspdi.xml", "-o", plan)
     assert done.returncode == 0, done.stderr
@@ -37,7 +38,7 @@ def test_convert_reads_ms_project_xml_into_a_plan_and_reports_its_fidelity(
 
 
 def test_a_plan_converts_to_ms_project_xml_and_back_with_the_same_dates(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     xml = tmp_path / "migration.xml"
     done = run(env, "convert", EXAMPLE, "-o", xml)
     assert done.returncode == 0, done.stderr
@@ -52,7 +53,7 @@ def test_a_plan_converts_to_ms_project_xml_and_back_with_the_same_dates(tmp_path
 
 
 def test_import_and_export_through_the_database(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     assert run(env, "db", "upgrade").returncode == 0
     moved = run(env, "convert", DATA / "mspdirelations-moved.xml", "-o", tmp_path / "m.yaml")
     assert moved.returncode == 0, moved.stderr
@@ -71,7 +72,7 @@ def test_import_and_export_through_the_database(tmp_path: Path) -> None:
 
 
 def test_a_broken_file_is_one_located_line_and_nothing_is_stored(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = cli_env(tmp_path)
     assert run(env, "db", "upgrade").returncode == 0
     broken = tmp_path / "broken.xml"
     broken.write_bytes((DATA / "mspdirelations.xml").read_bytes()[:3000])
