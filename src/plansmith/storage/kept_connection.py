@@ -14,13 +14,47 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.pool import QueuePool
 
-_KEPT: weakref.WeakKeyDictionary[Engine, Connection] = weakref.WeakKeyDictionary()
+
+class ConnectionKeeper:
+    """One connection per engine, checked out of its pool for good, made ready by ``prepare``
+    once, and closed when the engine is disposed. Callers serialise their use of it."""
+
+    def __init__(self, prepare: Callable[[Connection], None]) -> None:
+        self._prepare = prepare
+        self._kept: weakref.WeakKeyDictionary[Engine, Connection] = weakref.WeakKeyDictionary()
+
+    def get(self, engine: Engine) -> Connection:
+        kept = self._kept.get(engine)
+        if kept is None or kept.invalidated or kept.closed:
+            if not event.contains(engine, "engine_disposed", self.drop):
+                event.listen(engine, "engine_disposed", self.drop)
+            kept = engine.connect()
+            try:
+                self._prepare(kept)
+            except BaseException:
+                kept.invalidate()
+                raise
+            self._kept[engine] = kept
+        return kept
+
+    def drop(self, engine: Engine) -> None:
+        """Close the engine's kept connection, if any; the next :meth:`get` opens another."""
+        kept = self._kept.pop(engine, None)
+        if kept is not None:
+            kept.invalidate()  # closes the driver's connection (it never goes back to the pool)
+
+
+def _autocommit(connection: Connection) -> None:
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+_KEPT = ConnectionKeeper(_autocommit)
 _LOCK = threading.Lock()
 
 
@@ -29,17 +63,14 @@ def fetch_all(engine: Engine, sql: str, params: Any) -> Sequence[Any]:
     if isinstance(engine.pool, QueuePool) and _LOCK.acquire(blocking=False):
         try:
             kept = _KEPT.get(engine)
-            if kept is None or kept.invalidated or kept.closed:
-                kept = _keep(engine)
             try:
                 return _run(kept, sql, params)
             except Exception:  # the pool's path below pings, reconnects, or raises the error
-                _KEPT.pop(engine, None)
-                kept.invalidate()
+                _KEPT.drop(engine)
         finally:
             _LOCK.release()
     with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+        _autocommit(connection)
         return _run(connection, sql, params)
 
 
@@ -51,18 +82,3 @@ def _run(connection: Connection, sql: str, params: Any) -> Sequence[Any]:
         return rows
     finally:
         cursor.close()
-
-
-def _keep(engine: Engine) -> Connection:
-    if not event.contains(engine, "engine_disposed", _forget):
-        event.listen(engine, "engine_disposed", _forget)
-    connection = engine.connect()
-    connection.execution_options(isolation_level="AUTOCOMMIT")
-    _KEPT[engine] = connection
-    return connection
-
-
-def _forget(engine: Engine) -> None:
-    kept = _KEPT.pop(engine, None)
-    if kept is not None:
-        kept.invalidate()  # closes the driver's connection (its pool is gone)

@@ -22,20 +22,27 @@ while one holds it (it cannot happen on the loop's one thread, but the lock make
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
+
+from plansmith.storage.kept_connection import ConnectionKeeper
 
 # Long enough for the locks of ordinary concurrent updates (held for a few milliseconds), short
 # enough that the loop never stalls for long behind a big transaction.
 LOCK_TIMEOUT_MS = 50
 
-_KEPT: weakref.WeakKeyDictionary[Engine, Connection] = weakref.WeakKeyDictionary()
+
+def _bounded_waits(connection: Connection) -> None:
+    connection.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+    connection.commit()  # a setting of the session, kept after the transaction that set it
+
+
+_KEPT = ConnectionKeeper(_bounded_waits)
 _LOCK = threading.Lock()
 
 
@@ -55,35 +62,14 @@ def kept_transaction(engine: Engine) -> Iterator[Session]:
     ):
         raise NotKept
     try:
-        kept = _KEPT.get(engine)
+        kept: Connection | None = None
         try:
-            if kept is None or kept.invalidated or kept.closed:
-                kept = _keep(engine)
+            kept = _KEPT.get(engine)
             with Session(bind=kept, expire_on_commit=False) as session, session.begin():
                 yield session
         except DBAPIError as exc:
             if kept is None or exc.connection_invalidated or kept.invalidated:
-                _KEPT.pop(engine, None)
+                _KEPT.drop(engine)
             raise NotKept from exc
     finally:
         _LOCK.release()
-
-
-def _keep(engine: Engine) -> Connection:
-    if not event.contains(engine, "engine_disposed", _forget):
-        event.listen(engine, "engine_disposed", _forget)
-    connection = engine.connect()
-    try:
-        connection.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-        connection.commit()  # a setting of the session, kept after the transaction that set it
-    except BaseException:
-        connection.invalidate()
-        raise
-    _KEPT[engine] = connection
-    return connection
-
-
-def _forget(engine: Engine) -> None:
-    kept = _KEPT.pop(engine, None)
-    if kept is not None:
-        kept.invalidate()  # closes the driver's connection (its pool is gone)
