@@ -21,6 +21,13 @@ ID,Work item,Duration,Predecessors,Resource Names,Outline Level
 """
 
 
+def _htmx_settled(page: Page) -> None:
+    """Wait until htmx has swapped and settled the last answer (its classes for those steps
+    gone), so the new elements carry their triggers: a change made before that is missed."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")
+
+
 def test_upload_preview_map_and_create(
     page: Page, server: Any, tmp_path: Path, screenshot: Callable[[Page, str], Path]
 ) -> None:
@@ -37,6 +44,7 @@ def test_upload_preview_map_and_create(
     page.get_by_label("File").set_input_files(source)
     columns = page.locator("#import-columns")
     columns.wait_for()
+    _htmx_settled(page)  # else the select below may change before htmx listens to it
     assert page.locator('[data-code="missing_name_column"]').count() == 1
     select = page.get_by_label("Field of column B Work item")
     assert select.input_value() == "ignore"
@@ -44,6 +52,7 @@ def test_upload_preview_map_and_create(
     # Mapping it to the name previews again: every row, no errors.
     select.select_option("name")
     page.locator('#import-summary[data-errors="0"]').wait_for()
+    _htmx_settled(page)
     assert page.locator("#import-rows tbody tr").count() == 4
     row = page.locator('#import-rows tr[data-row="4"]')
     assert "install" in row.inner_text()
