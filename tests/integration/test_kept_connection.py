@@ -18,10 +18,11 @@ def _backend_id(database: Database) -> object:
 def test_one_connection_is_kept_reused_and_closed_with_the_engine(database: Database) -> None:
     engine = database.read_engine
     assert _backend_id(database) == _backend_id(database)
-    kept = kept_connection._KEPT[engine]
+    kept = kept_connection._KEPT.kept(engine)
+    assert kept is not None
     assert not kept.closed
     engine.dispose()
-    assert engine not in kept_connection._KEPT
+    assert kept_connection._KEPT.kept(engine) is None
     assert kept.invalidated
 
 
@@ -30,7 +31,8 @@ def test_a_broken_kept_connection_is_replaced_and_the_statement_still_answers(
 ) -> None:
     engine = database.read_engine
     first = _backend_id(database)
-    kept = kept_connection._KEPT[engine]
+    kept = kept_connection._KEPT.kept(engine)
+    assert kept is not None
     if engine.dialect.name == "postgresql":  # the server ends that session, as on a restart
         with database.engine.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
@@ -40,4 +42,4 @@ def test_a_broken_kept_connection_is_replaced_and_the_statement_still_answers(
     assert _backend_id(database) is not None  # answered through the pool
     assert kept.invalidated
     _backend_id(database)
-    assert kept_connection._KEPT[engine] is not kept  # a new one is kept from then on
+    assert kept_connection._KEPT.kept(engine) not in (None, kept)  # a new one from then on

@@ -43,6 +43,10 @@ class ConnectionKeeper:
             self._kept[engine] = kept
         return kept
 
+    def kept(self, engine: Engine) -> Connection | None:
+        """The engine's kept connection as it stands, without opening one."""
+        return self._kept.get(engine)
+
     def drop(self, engine: Engine) -> None:
         """Close the engine's kept connection, if any; the next :meth:`get` opens another."""
         kept = self._kept.pop(engine, None)
