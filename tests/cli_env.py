@@ -1,9 +1,11 @@
-"""The environment of a ``plansmith`` command run by a test: none of the caller's PLANSMITH_
-settings, a data directory and a SQLite file in the test's own directory, no demo portfolio."""
+"""What a test needs to run a ``plansmith`` command or a server: the command's environment
+(none of the caller's PLANSMITH_ settings, a data directory and a SQLite file in the test's own
+directory, no demo portfolio) and a free port on the loopback address."""
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 
@@ -13,3 +15,9 @@ def cli_env(tmp_path: Path, db: str = "plansmith.db", **extra: str) -> dict[str,
     env["PLANSMITH_DATABASE_URL"] = f"sqlite:///{tmp_path / db}"
     env["PLANSMITH_DEMO"] = "0"
     return {**env, **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -3,7 +3,6 @@ and able to answer with a chosen failure a given number of times first."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from plansmith.config import MailSettings, Settings, TlsMode
+from tests.cli_env import free_port
 
 
 @dataclass
@@ -43,17 +43,11 @@ class Inbox:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     """A running server on 127.0.0.1 and an ephemeral port: (its inbox, the port)."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield inbox, controller.port

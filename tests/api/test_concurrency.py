@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -43,6 +42,7 @@ from plansmith.config import load_settings
 from plansmith.services import accounts
 from plansmith.services.projects import import_plan_text
 from plansmith.storage.database import Database, upgrade
+from tests.cli_env import free_port
 
 SHARED_CLIENTS = 20
 SOLO_CLIENTS = 12
@@ -82,12 +82,6 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     for _ in range(READY_POLLS):
         if process.poll() is not None:
@@ -125,7 +119,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     finally:
         database.dispose()
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
     # The server as operators run it: each of the two workers listens on a socket of its own.

@@ -6,7 +6,6 @@ traceback; the server start-up itself is tested through its service on both back
 from __future__ import annotations
 
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
-from tests.cli_env import cli_env
+from tests.cli_env import cli_env, free_port
 
 from plansmith.config import Settings
 from plansmith.errors import ServiceError
@@ -304,15 +303,8 @@ def test_a_demo_that_cannot_be_loaded_does_not_stop_the_server(
         assert session.scalar(select(func.count()).select_from(t.User)) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_serve_answers_health_checks(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(PLANSMITH), "serve", "--port", str(port)],
         env=cli_env(tmp_path),

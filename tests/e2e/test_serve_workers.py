@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.cli_env import cli_env
+from tests.cli_env import cli_env, free_port
 
 from plansmith.cli import listeners
 
@@ -32,12 +32,6 @@ pytestmark = pytest.mark.skipif(
     not listeners.PER_WORKER_SOCKETS or not Path("/proc/net/tcp").exists(),
     reason="needs SO_REUSEPORT and Linux's /proc",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _listening_inodes(port: int) -> set[int]:
@@ -70,7 +64,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(PLANSMITH), "serve", "--port", str(port), "--workers", str(WORKERS)],
         env=cli_env(tmp_path),

@@ -10,7 +10,6 @@ and say why. Every page a test opens records its console errors and uncaught exc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from tests.cli_env import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
@@ -86,13 +86,6 @@ class Server:
             yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     """Poll the health check until it answers, the server exits, or START_TIMEOUT passes."""
     import time
@@ -119,7 +112,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     projects and a viewer of one. Tests that change plans make projects of their own, so the
     manager's pages (the screenshots) show the demo as it ships."""
     folder = tmp_path_factory.mktemp("web-server")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANSMITH_")}
     env |= {
