@@ -228,6 +228,7 @@ def solve_model(cp: Any, time_limit: float) -> tuple[Any, Any]:
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = 0
+    solver.parameters.subsolvers.append("no_lp")
     return solver, solver.solve(cp)
 
 

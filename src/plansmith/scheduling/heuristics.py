@@ -65,24 +65,27 @@ def justify(model: LevelingModel, placement: Placement, rounds: int = 3) -> tupl
 
 
 def search_both_cores(
-    model: LevelingModel, options: LevelingOptions, began: float
+    model: LevelingModel,
+    options: LevelingOptions,
+    began: float,
+    seeds: tuple[Placement, ...] = (),
 ) -> tuple[Placement, int]:
     """:func:`search` on two cores: a forked worker searches with the next seed and half the
     schedule budget, and the better result wins (ties go to this process), so a seed and a
     budget still decide the result. Falls back to one process where fork is unavailable."""
     forkless = "fork" not in multiprocessing.get_all_start_methods()
     if forkless or options.one_core or model.task_count < 8:
-        return search(model, options, began)
+        return search(model, options, began, seeds=seeds)
     total = options.schedules
     half = None if total is None else max(1, total // 2)
     worker_options = replace(options, seed=options.seed + 1, schedules=half)
     own_options = replace(options, schedules=None if total is None else max(1, total - total // 2))
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(model, worker_options, began, sender))
+    worker = context.Process(target=_worker, args=(model, worker_options, began, sender, seeds))
     worker.start()
     sender.close()
-    best, count = search(model, own_options, began)
+    best, count = search(model, own_options, began, seeds=seeds)
     try:
         position, start, finish, other_count = receiver.recv()
     except EOFError:  # the worker died: keep what this process found
@@ -95,20 +98,31 @@ def search_both_cores(
 
 
 def _worker(
-    model: LevelingModel, options: LevelingOptions, began: float, sender: Connection
+    model: LevelingModel,
+    options: LevelingOptions,
+    began: float,
+    sender: Connection,
+    seeds: tuple[Placement, ...],
 ) -> None:
-    best, count = search(model, options, began, rules_first=False)
+    best, count = search(model, options, began, rules_first=False, seeds=seeds)
     sender.send((best.position, best.start, best.finish, count))
     sender.close()
 
 
 def search(
-    model: LevelingModel, options: LevelingOptions, began: float, *, rules_first: bool = True
+    model: LevelingModel,
+    options: LevelingOptions,
+    began: float,
+    *,
+    rules_first: bool = True,
+    seeds: tuple[Placement, ...] = (),
 ) -> tuple[Placement, int]:
     """The best schedule found within the budget; deterministic for a seed and a count.
 
     ``rules_first`` starts from each priority rule's schedule; the second core's worker skips
-    that (the main process makes the same schedules) and samples from the start."""
+    that (the main process makes the same schedules) and samples from the start. ``seeds`` are
+    schedules found elsewhere (optimal mode's CP-SAT): they join the population first, so the
+    search breeds from them."""
     problem, n = model.problem, model.task_count
     rng = random.Random(options.seed)
     stop_at = began + options.time_limit
@@ -133,6 +147,8 @@ def search(
         proven = makespan(best, n) <= model.lower_bound  # nothing shorter exists
         return proven or count >= budget or time.perf_counter() >= stop_at
 
+    for placement in seeds:
+        consider(placement)
     for rule in Rule if rules_first else ():
         if spent():
             break
